@@ -1,0 +1,121 @@
+"""Start the real services (gunicorn, Prometheus, ...) on loopback for integration tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WSGI_MODULES = {"backend": "backend_site.wsgi", "webui": "webui_site.wsgi"}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, deadline_seconds: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Poll `url` until it answers 2xx; fail early if `process` has exited."""
+    end = time.monotonic() + deadline_seconds
+    last_error: Exception | None = None
+    while time.monotonic() < end:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if 200 <= response.status < 300:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            last_error = error
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {deadline_seconds}s: {last_error}")
+
+
+@dataclass
+class RunningProcess:
+    """A server started for a test: where it listens and where its log goes."""
+
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+    base_url: str
+    metrics_url: str = ""
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, grace_seconds: float = 15.0) -> int:
+        """SIGTERM, then SIGKILL after the grace period; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace_seconds)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@contextmanager
+def running(name: str, argv: list[str], log_path: Path, ready_url: str, base_url: str,
+            metrics_url: str = "", env: Mapping[str, str] | None = None,
+            cwd: Path = REPO) -> Iterator[RunningProcess]:
+    """Run `argv` until the block ends; wait until `ready_url` answers; show the log on failure."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(argv, cwd=cwd, env=dict(env or os.environ), stdout=log,
+                                   stderr=subprocess.STDOUT)
+    server = RunningProcess(name, process, log_path, base_url, metrics_url)
+    try:
+        try:
+            wait_for_http(ready_url, process=process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{name} did not start: {error}\n--- {log_path} ---\n{server.log_tail()}") from error
+        yield server
+    finally:
+        server.stop()
+
+
+def service_env(service: str, tmp_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a service gets in the cluster, adapted to a loopback test run."""
+    multiproc = tmp_dir / f"{service}-metrics"
+    multiproc.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update({
+        "PYTHONPATH": os.pathsep.join([str(REPO / service), str(REPO)]),
+        "DJANGO_SECRET_KEY": f"test-only-{service}-secret-key-not-for-production-0123456789",
+        "DJANGO_DEBUG": "false",
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        "GUNICORN_WORKERS": "2",
+        "LOG_LEVEL": "WARNING",
+    })
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def gunicorn_service(service: str, tmp_dir: Path, extra_env: Mapping[str, str] | None = None
+                     ) -> Iterator[RunningProcess]:
+    """Run backend or webui under its production gunicorn config on two free loopback ports."""
+    port, metrics_port = free_port(), free_port()
+    env = service_env(service, tmp_dir, extra_env)
+    env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
+    env["METRICS_BIND"] = f"127.0.0.1:{metrics_port}"
+    argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", WSGI_MODULES[service]]
+    base_url = f"http://127.0.0.1:{port}"
+    with running(service, argv, tmp_dir / f"{service}.log", f"{base_url}/healthz", base_url,
+                 metrics_url=f"http://127.0.0.1:{metrics_port}/metrics", env=env,
+                 cwd=REPO / service) as server:
+        yield server
