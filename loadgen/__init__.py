@@ -1,0 +1,1 @@
+"""stockwatch load generator: a constant-rate (open-loop) request stream with client metrics."""

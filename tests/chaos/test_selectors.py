@@ -1,0 +1,80 @@
+"""No experiment can reach beyond the backend pods of stock-monitoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.chaos_mesh import (
+    CHAOS_KINDS,
+    NAMESPACE,
+    SCHEDULE_KEYS,
+    TEMPLATE_KEYS,
+    load_experiments,
+    selected_workloads,
+)
+from tests.support.render import BASE, render
+
+BACKEND = {(NAMESPACE, "backend")}
+WEBUI = {(NAMESPACE, "webui")}
+NAMES = sorted(load_experiments())
+
+
+def _chaos_specs(obj: dict) -> list[tuple[str, dict]]:
+    """(where, chaos spec) for a chaos object, a Schedule or a Workflow's chaos templates."""
+    name = f"{obj['kind']} {obj['metadata']['name']}"
+    if obj["kind"] in CHAOS_KINDS:
+        return [(name, obj["spec"])]
+    if obj["kind"] == "Schedule":
+        return [(name, obj["spec"][key]) for key in SCHEDULE_KEYS if key in obj["spec"]]
+    if obj["kind"] == "Workflow":
+        return [
+            (f"{name} template {template['name']}", template[key])
+            for template in obj["spec"]["templates"]
+            for key in TEMPLATE_KEYS
+            if key in template
+        ]
+    return []
+
+
+def _assert_selects_exactly(selector: dict, expected: set, objects: list[dict], where: str) -> None:
+    # Only keys _selects() understands: anything else (pods, fieldSelectors, ...) could widen
+    # or narrow the selection in ways this check would not see.
+    assert set(selector) == {"namespaces", "labelSelectors"}, where
+    assert selector["namespaces"] == [NAMESPACE], where
+    assert selected_workloads(selector, objects) == expected, where
+
+
+@pytest.fixture(scope="module")
+def base_objects() -> list[dict]:
+    return render(BASE)
+
+
+@pytest.mark.parametrize("stem", NAMES)
+def test_experiment_selects_exactly_the_backend_pods_of_the_base(experiments, base_objects, stem):
+    _, obj = experiments[stem]
+    _assert_selects_exactly(obj["spec"]["selector"], BACKEND, base_objects, stem)
+
+
+@pytest.mark.parametrize("stem", NAMES)
+def test_experiment_selects_nothing_else_in_the_whole_chaos_stack(experiments, chaos_overlay, stem):
+    # The chaos overlay adds the monitoring stack and the load generator: still only backend.
+    _, obj = experiments[stem]
+    _assert_selects_exactly(obj["spec"]["selector"], BACKEND, chaos_overlay, stem)
+
+
+@pytest.mark.parametrize("stem", ["network-delay", "network-loss"])
+def test_network_experiment_targets_exactly_the_webui_pods(experiments, chaos_overlay, stem):
+    _, obj = experiments[stem]
+    assert obj["spec"]["direction"] == "to"
+    _assert_selects_exactly(obj["spec"]["target"]["selector"], WEBUI, chaos_overlay, stem)
+
+
+def test_every_scheduled_and_workflow_spec_selects_exactly_the_backend_pods(
+    chaos_mesh_objects, chaos_overlay
+):
+    specs = [spec for obj in chaos_mesh_objects for spec in _chaos_specs(obj)]
+    assert len(specs) == 6, "three Schedules and three Workflow steps embed a chaos spec"
+    for where, spec in specs:
+        _assert_selects_exactly(spec["selector"], BACKEND, chaos_overlay, where)
+        if "target" in spec:
+            _assert_selects_exactly(spec["target"]["selector"], WEBUI, chaos_overlay, where)
