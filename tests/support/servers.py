@@ -26,7 +26,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, deadline_seconds: float = 30.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_http(
+    url: str, deadline_seconds: float = 30.0, process: subprocess.Popen | None = None
+) -> None:
     """Poll `url` until it answers 2xx; fail early if `process` has exited."""
     end = time.monotonic() + deadline_seconds
     last_error: Exception | None = None
@@ -69,45 +71,60 @@ class RunningProcess:
 
 
 @contextmanager
-def running(name: str, argv: list[str], log_path: Path, ready_url: str, base_url: str,
-            metrics_url: str = "", env: Mapping[str, str] | None = None,
-            cwd: Path = REPO) -> Iterator[RunningProcess]:
+def running(
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    ready_url: str,
+    base_url: str,
+    metrics_url: str = "",
+    env: Mapping[str, str] | None = None,
+    cwd: Path = REPO,
+) -> Iterator[RunningProcess]:
     """Run `argv` until the block ends; wait until `ready_url` answers; show the log on failure."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, cwd=cwd, env=dict(env or os.environ), stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=dict(env or os.environ), stdout=log, stderr=subprocess.STDOUT
+        )
     server = RunningProcess(name, process, log_path, base_url, metrics_url)
     try:
         try:
             wait_for_http(ready_url, process=process)
         except (RuntimeError, TimeoutError) as error:
-            raise RuntimeError(f"{name} did not start: {error}\n--- {log_path} ---\n{server.log_tail()}") from error
+            raise RuntimeError(
+                f"{name} did not start: {error}\n--- {log_path} ---\n{server.log_tail()}"
+            ) from error
         yield server
     finally:
         server.stop()
 
 
-def service_env(service: str, tmp_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def service_env(
+    service: str, tmp_dir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment a service gets in the cluster, adapted to a loopback test run."""
     multiproc = tmp_dir / f"{service}-metrics"
     multiproc.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": os.pathsep.join([str(REPO / service), str(REPO)]),
-        "DJANGO_SECRET_KEY": f"test-only-{service}-secret-key-not-for-production-0123456789",
-        "DJANGO_DEBUG": "false",
-        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
-        "GUNICORN_WORKERS": "2",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(REPO / service), str(REPO)]),
+            "DJANGO_SECRET_KEY": f"test-only-{service}-secret-key-not-for-production-0123456789",
+            "DJANGO_DEBUG": "false",
+            "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+            "GUNICORN_WORKERS": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     env.update(extra or {})
     return env
 
 
 @contextmanager
-def gunicorn_service(service: str, tmp_dir: Path, extra_env: Mapping[str, str] | None = None
-                     ) -> Iterator[RunningProcess]:
+def gunicorn_service(
+    service: str, tmp_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[RunningProcess]:
     """Run backend or webui under its production gunicorn config on two free loopback ports."""
     port, metrics_port = free_port(), free_port()
     env = service_env(service, tmp_dir, extra_env)
@@ -115,7 +132,14 @@ def gunicorn_service(service: str, tmp_dir: Path, extra_env: Mapping[str, str] |
     env["METRICS_BIND"] = f"127.0.0.1:{metrics_port}"
     argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", WSGI_MODULES[service]]
     base_url = f"http://127.0.0.1:{port}"
-    with running(service, argv, tmp_dir / f"{service}.log", f"{base_url}/healthz", base_url,
-                 metrics_url=f"http://127.0.0.1:{metrics_port}/metrics", env=env,
-                 cwd=REPO / service) as server:
+    with running(
+        service,
+        argv,
+        tmp_dir / f"{service}.log",
+        f"{base_url}/healthz",
+        base_url,
+        metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
+        env=env,
+        cwd=REPO / service,
+    ) as server:
         yield server

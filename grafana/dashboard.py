@@ -1,0 +1,470 @@
+"""Generates grafana/dashboards/stockwatch.json, the stockwatch dashboard (`make dashboards`).
+
+Every panel query is defined once here; tests/monitoring evaluates each of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from grafana_foundation_sdk.builders import common, prometheus, timeseries
+from grafana_foundation_sdk.builders import dashboard as builder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.common import (
+    GraphDrawStyle,
+    LegendDisplayMode,
+    LegendPlacement,
+    StackingMode,
+    TooltipDisplayMode,
+)
+from grafana_foundation_sdk.models.dashboard import (
+    DashboardCursorSync,
+    DataSourceRef,
+    VariableOption,
+    VariableRefresh,
+    VariableSort,
+)
+
+OUTPUT = Path(__file__).resolve().parent / "dashboards" / "stockwatch.json"
+UID = "stockwatch-overview"
+TITLE = "stockwatch overview"
+DATASOURCE_UID = "stockwatch-prometheus"  # grafana/provisioning/datasources/prometheus.yaml
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
+# Annotations the chaos lab writes through Grafana's HTTP API carry this tag.
+CHAOS_TAG = "chaos"
+
+NS = 'namespace="$namespace"'
+# Traffic = what clients asked for: Prometheus scrapes and kubelet probes are left out.
+TRAFFIC = f'{NS}, view!~"metrics|healthz|readyz"'
+RESPONSES = "django_http_responses_total_by_status_view_method_total"
+LATENCY_BUCKETS = "django_http_requests_latency_seconds_by_view_method_bucket"
+# The pod-level cgroup series of cAdvisor: no container, no image (which leaves out the pause
+# container), but a pod. It accounts everything in the pod, StressChaos's stress-ng included.
+POD_CGROUP = f'{NS}, container="", image="", pod!=""'
+
+# Where a panel's data comes from decides how tests/monitoring proves its queries: "app" series
+# come from a live backend/webui/loadgen scrape, "kubernetes" ones from synthetic cAdvisor and
+# kube-state-metrics series in promtool unit tests, "node" ones from a local node-exporter.
+Source = Literal["app", "kubernetes", "node"]
+
+
+@dataclass(frozen=True)
+class Query:
+    expr: str
+    legend: str
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    title: str
+    description: str
+    unit: str
+    source: Source
+    queries: tuple[Query, ...]
+    stacked: bool = False
+
+
+ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
+    (
+        "Service: requests, latency, errors",
+        (
+            PanelSpec(
+                "API request rate",
+                "Requests per second answered by each service, by HTTP status "
+                "(django-prometheus, server side; scrapes and probes excluded).",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        f"sum by (app, status) (rate({RESPONSES}{{{TRAFFIC}}}[$__rate_interval]))",
+                        "{{app}} {{status}}",
+                    ),
+                ),
+                stacked=True,
+            ),
+            PanelSpec(
+                "API p95 latency per service",
+                "95th percentile of request latency per service, from the django-prometheus "
+                "histogram (buckets 5 ms ... 10 s). The HighP95Latency alert fires above 500 ms.",
+                "s",
+                "app",
+                (
+                    Query(
+                        "histogram_quantile(0.95, sum by (le, app) "
+                        f"(rate({LATENCY_BUCKETS}{{{TRAFFIC}}}[$__rate_interval])))",
+                        "{{app}} p95",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "5xx ratio",
+                "Share of requests answered with a 5xx status, per service. The High5xxRatio "
+                "alert fires above 5% for 2 minutes.",
+                "percentunit",
+                "app",
+                (
+                    Query(
+                        f'sum by (app) (rate({RESPONSES}{{{TRAFFIC}, status=~"5.."}}'
+                        "[$__rate_interval]))\n/\n"
+                        f"sum by (app) (rate({RESPONSES}{{{TRAFFIC}}}[$__rate_interval]))",
+                        "{{app}}",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Client side: the load generator's view",
+        (
+            PanelSpec(
+                "Client p95 latency",
+                "95th percentile latency measured by the load generator, per target: what a "
+                "user waits, including connection failures and retries.",
+                "s",
+                "app",
+                (
+                    Query(
+                        "histogram_quantile(0.95, sum by (le, target) "
+                        f"(rate(stockwatch_loadgen_request_seconds_bucket{{{NS}}}"
+                        "[$__rate_interval])))",
+                        "{{target}} p95",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Client outcomes",
+                "Load generator requests per second by outcome (ok, http_error, timeout, "
+                "connection_error) and the arrivals it dropped because too many were in flight.",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        "sum by (target, outcome) "
+                        f"(rate(stockwatch_loadgen_requests_total{{{NS}}}[$__rate_interval]))",
+                        "{{target}} {{outcome}}",
+                    ),
+                    Query(
+                        "sum by (target) "
+                        f"(rate(stockwatch_loadgen_dropped_total{{{NS}}}[$__rate_interval]))",
+                        "{{target}} dropped",
+                    ),
+                ),
+                stacked=True,
+            ),
+        ),
+    ),
+    (
+        "Dependencies: Yahoo, backend, degraded pages",
+        (
+            PanelSpec(
+                "Upstream errors and stale responses",
+                "Backend: failed price fetches by provider and reason, and quotes served stale "
+                "from the cache. Webui: failed calls to the backend by reason.",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        "sum by (provider, reason) "
+                        f"(rate(stockwatch_upstream_errors_total{{{NS}}}[$__rate_interval]))",
+                        "backend → {{provider}} {{reason}}",
+                    ),
+                    Query(
+                        "sum by (cache) (rate(stockwatch_cache_requests_total"
+                        f'{{{NS}, result="stale"}}[$__rate_interval]))',
+                        "stale {{cache}}",
+                    ),
+                    Query(
+                        "sum by (reason) "
+                        f"(rate(stockwatch_webui_upstream_errors_total{{{NS}}}[$__rate_interval]))",
+                        "webui → backend {{reason}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Webui degraded pages",
+                "Pages the webui rendered without fresh backend data (it shows a notice "
+                "instead of failing). The WebuiServingDegradedPages alert fires after 2 minutes.",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        "sum by (page) (rate(stockwatch_webui_degraded_pages_total"
+                        f"{{{NS}}}[$__rate_interval]))",
+                        "{{page}}",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Kubernetes: pods and deployments",
+        (
+            PanelSpec(
+                "Pod CPU (cores)",
+                "CPU of each pod from its pod-level cgroup (cAdvisor series with "
+                'container="" and no image). A StressChaos runs stress-ng inside the pod\'s '
+                'cgroup but not always inside a container\'s, so a sum over container!="" '
+                "series can miss the stress entirely; the pod-level cgroup contains every "
+                "container and anything else placed in the pod, and the pause container is "
+                'left out by image="".',
+                "short",
+                "kubernetes",
+                (
+                    Query(
+                        "sum by (pod) (rate(container_cpu_usage_seconds_total"
+                        f"{{{POD_CGROUP}}}[$__rate_interval]))",
+                        "{{pod}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Pod memory (working set)",
+                "Working set of each pod's cgroup (what the kernel counts against the memory "
+                "limit and what the OOM killer looks at), from the pod-level cgroup like CPU.",
+                "bytes",
+                "kubernetes",
+                (
+                    Query(
+                        f"sum by (pod) (container_memory_working_set_bytes{{{POD_CGROUP}}})",
+                        "{{pod}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Container restarts (last 15 min)",
+                "Restarts of each pod's containers within the 15 minutes before each point "
+                "(kube-state-metrics). changes() counts each restart once, where increase() "
+                "would extrapolate. A pod killed and replaced is a new pod, not a restart: see "
+                "ready vs desired replicas.",
+                "short",
+                "kubernetes",
+                (
+                    Query(
+                        "sum by (pod) "
+                        f"(changes(kube_pod_container_status_restarts_total{{{NS}}}[15m]))",
+                        "{{pod}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Ready vs desired replicas",
+                "Ready replicas of each Deployment against its desired count "
+                "(kube-state-metrics). The BackendNoReadyReplicas alert fires when the "
+                "backend has none for 1 minute.",
+                "short",
+                "kubernetes",
+                (
+                    Query(
+                        f"sum by (deployment) (kube_deployment_status_replicas_ready{{{NS}}})",
+                        "{{deployment}} ready",
+                    ),
+                    Query(
+                        f"sum by (deployment) (kube_deployment_spec_replicas{{{NS}}})",
+                        "{{deployment}} desired",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "CPU throttling",
+                "Share of CFS periods in which a container was throttled by its CPU limit. The "
+                "CPUThrottlingHigh alert fires above 25% for 5 minutes.",
+                "percentunit",
+                "kubernetes",
+                (
+                    Query(
+                        "sum by (pod, container) (rate(container_cpu_cfs_throttled_periods_total"
+                        f'{{{NS}, container!=""}}[$__rate_interval]))\n/\n'
+                        "sum by (pod, container) (rate(container_cpu_cfs_periods_total"
+                        f'{{{NS}, container!=""}}[$__rate_interval]))',
+                        "{{pod}}/{{container}}",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "Nodes",
+        (
+            PanelSpec(
+                "Node CPU and memory used",
+                "Per node (node-exporter): share of CPU time not idle and share of memory not "
+                "available. Pods rescheduled by chaos land on the other worker.",
+                "percentunit",
+                "node",
+                (
+                    Query(
+                        "1 - avg by (instance) "
+                        '(rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))',
+                        "{{instance}} CPU",
+                    ),
+                    Query(
+                        "1 - sum by (instance) (node_memory_MemAvailable_bytes)"
+                        " / sum by (instance) (node_memory_MemTotal_bytes)",
+                        "{{instance}} memory",
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def panel_specs() -> list[PanelSpec]:
+    """Every panel of the dashboard, in order."""
+    return [spec for _, specs in ROWS for spec in specs]
+
+
+def _panel(panel_id: int, spec: PanelSpec) -> timeseries.Panel:
+    panel = (
+        timeseries.Panel()
+        .id(panel_id)
+        .title(spec.title)
+        .description(spec.description)
+        .datasource(DATASOURCE)
+        .unit(spec.unit)
+        .min(0)
+        .height(8)
+        .span(8)
+        .draw_style(GraphDrawStyle.LINE)
+        .line_width(1)
+        .fill_opacity(10)
+        .legend(
+            common.VizLegendOptions()
+            .display_mode(LegendDisplayMode.LIST)
+            .placement(LegendPlacement.BOTTOM)
+            .show_legend(True)
+        )
+        .tooltip(common.VizTooltipOptions().mode(TooltipDisplayMode.MULTI))
+    )
+    if spec.stacked:
+        panel = panel.stacking(common.StackingConfig().mode(StackingMode.NORMAL))
+    for ref_id, query in zip("ABCDEFGH", spec.queries, strict=False):
+        panel = panel.with_target(
+            prometheus.Dataquery()
+            .expr(query.expr)
+            .legend_format(query.legend)
+            .ref_id(ref_id)
+            .range()
+            .datasource(DATASOURCE)
+        )
+    return panel
+
+
+def _variables() -> list[builder.DatasourceVariable | builder.QueryVariable]:
+    datasource = (
+        builder.DatasourceVariable("datasource")
+        .label("Data source")
+        .type("prometheus")
+        .current(VariableOption(selected=True, text="Prometheus", value=DATASOURCE_UID))
+    )
+    namespace = (
+        builder.QueryVariable("namespace")
+        .label("Namespace")
+        .datasource(DATASOURCE)
+        .query("label_values(stockwatch_build_info, namespace)")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+        .current(VariableOption(selected=True, text="stock-monitoring", value="stock-monitoring"))
+    )
+    return [datasource, namespace]
+
+
+def _annotations() -> list[builder.AnnotationQuery]:
+    return [
+        # This dashboard's own annotations, e.g. the chaos lab's inject/recover marks.
+        builder.AnnotationQuery()
+        .name("Annotations & Alerts")
+        .datasource(DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+        .type("dashboard")
+        .icon_color("rgba(0, 211, 255, 1)")
+        .enable(True)
+        .hide(True),
+        # Chaos lab marks on any dashboard, found by tag.
+        builder.AnnotationQuery()
+        .name("Chaos lab")
+        .datasource(DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+        .type("tags")
+        .target(
+            builder.AnnotationTarget().type("tags").tags([CHAOS_TAG]).match_any(True).limit(100)
+        )
+        .icon_color("red")
+        .enable(True),
+        # Chaos Mesh's own view: experiments in a running/injecting phase in this namespace.
+        builder.AnnotationQuery()
+        .name("Chaos Mesh experiments")
+        .datasource(DATASOURCE)
+        .expr(CHAOS_EXPERIMENTS)
+        .icon_color("orange")
+        .enable(True),
+    ]
+
+
+CHAOS_EXPERIMENTS = (
+    "sum by (kind) (chaos_controller_manager_chaos_experiments"
+    f'{{{NS}, phase=~"running|injecting"}}) > 0'
+)
+
+
+def build() -> dict:
+    """The dashboard as classic (v1 schema) JSON, ready for Grafana file provisioning."""
+    dashboard = (
+        builder.Dashboard(TITLE)
+        .uid(UID)
+        .description(
+            "stockwatch health during chaos experiments: service RED metrics, the load "
+            "generator's client view, dependencies, pods and nodes. Generated by "
+            "grafana/dashboard.py; do not edit the JSON by hand."
+        )
+        .tags(["stockwatch", "chaos"])
+        .editable()
+        .tooltip(DashboardCursorSync.CROSSHAIR)
+        .time("now-30m", "now")
+        .refresh("10s")
+        .timezone("browser")
+        .variables(_variables())
+        .annotations(_annotations())
+    )
+    # Fixed panel ids: the chaos lab renders single panels by id (/render/d-solo/...?panelId=).
+    panel_ids = iter(range(1, 100))
+    for title, specs in ROWS:
+        dashboard = dashboard.with_row(builder.Row(title).id(next(panel_ids)))
+        for spec in specs:
+            dashboard = dashboard.with_panel(_panel(next(panel_ids), spec))
+    document = json.loads(json.dumps(dashboard.build(), cls=JSONEncoder))
+    # The SDK's AnnotationQuery has no builtIn/titleFormat/step fields; Grafana needs them.
+    builtin, _, chaos_mesh = document["annotations"]["list"]
+    builtin["builtIn"] = 1
+    chaos_mesh.update({"titleFormat": "{{kind}} running", "tagKeys": "kind", "step": "15s"})
+    return document
+
+
+def render() -> str:
+    """The exact text of grafana/dashboards/stockwatch.json."""
+    return json.dumps(build(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed JSON is not up to date"
+    )
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        if not OUTPUT.is_file() or OUTPUT.read_text() != text:
+            print(f"{OUTPUT} is out of date: run 'make dashboards'", file=sys.stderr)
+            return 1
+        print(f"{OUTPUT} is up to date")
+        return 0
+    OUTPUT.write_text(text)
+    print(f"wrote {OUTPUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

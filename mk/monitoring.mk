@@ -1,0 +1,35 @@
+# Observability: Prometheus config and rules, the generated Grafana dashboard, Docker Compose.
+
+DASHBOARD_GENERATOR := grafana/dashboard.py
+COMPOSE ?= docker compose
+
+.PHONY: dashboards compose-up compose-down test-monitoring
+
+dashboards: ## Regenerate grafana/dashboards/stockwatch.json from grafana/dashboard.py
+	$(venv)
+	$(call say,generating the Grafana dashboard from $(DASHBOARD_GENERATOR))
+	@PYTHONPATH=. $(BIN)/python -m grafana.dashboard
+
+compose-up: ## Run backend, webui, Prometheus and Grafana under Docker Compose (no Kubernetes)
+	$(call need,docker,Install Docker with the compose plugin: https://docs.docker.com/compose/install/)
+	$(call say,building and starting compose.yaml; Grafana on http://localhost:3000/grafana/)
+	@$(COMPOSE) up --build --detach --wait
+	@echo "webui       http://localhost:8080/"
+	@echo "backend     http://localhost:8000/api/v1/quotes"
+	@echo "prometheus  http://localhost:9090/prometheus/"
+	@echo "grafana     http://localhost:3000/grafana/"
+
+compose-down: ## Stop and remove the Docker Compose stack
+	$(call need,docker,Install Docker with the compose plugin: https://docs.docker.com/compose/install/)
+	$(call say,stopping compose.yaml)
+	@$(COMPOSE) down --remove-orphans
+
+TEST_TARGETS += test-monitoring
+test-monitoring: ## promtool config/rules checks and unit tests, every dashboard query on a live Prometheus
+	$(venv)
+	$(call need,promtool,Install it (Debian): apt-get install prometheus)
+	$(call need,prometheus,Install it (Debian): apt-get install prometheus)
+	$(call need,prometheus-node-exporter,Install it (Debian): apt-get install prometheus-node-exporter)
+	$(call need,kubectl,kubectl renders the monitoring overlay: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(call say,tests/monitoring: Prometheus config and rules + dashboard queries + compose.yaml)
+	@PYTHONPATH=. $(BIN)/python -m pytest tests/monitoring -q

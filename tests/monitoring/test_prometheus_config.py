@@ -1,0 +1,141 @@
+"""The rendered Prometheus config and rules: promtool-valid, discoverable with the RBAC granted."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import PurePosixPath
+
+import pytest
+import yaml
+
+from tests.monitoring.prometheus_config import (
+    RULE_FILES,
+    checkable_config,
+    configmap_data,
+    monitoring_objects,
+    rendered_config,
+)
+
+# What upstream's kubernetes_sd_config accepts (Debian's promtool cannot parse the block).
+SD_FIELDS = {"role", "namespaces", "selectors", "attach_metadata", "api_server", "kubeconfig_file"}
+NAMESPACE_FIELDS = {"names", "own_namespace"}
+# Which resources each discovery role lists and watches.
+ROLE_RESOURCES = {
+    "pod": {"pods"},
+    "node": {"nodes"},
+    "service": {"services"},
+    "endpoints": {"endpoints", "services", "pods"},
+    "endpointslice": {"endpointslices", "services", "pods"},
+    "ingress": {"ingresses"},
+}
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["promtool", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return rendered_config()
+
+
+@pytest.fixture(scope="module")
+def objects() -> list[dict]:
+    return monitoring_objects()
+
+
+def kubernetes_sd_blocks(config: dict) -> list[tuple[str, dict]]:
+    return [
+        (job["job_name"], sd)
+        for job in config["scrape_configs"]
+        for sd in job.get("kubernetes_sd_configs", [])
+    ]
+
+
+def test_promtool_accepts_the_rendered_config(config, tmp_path):
+    token = tmp_path / "token"
+    token.write_text("test-token\n")
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(checkable_config(config, token)))
+    result = promtool("check", "config", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(RULE_FILES)} rule files found" in result.stdout
+
+
+def test_promtool_accepts_every_rule_file():
+    result = promtool("check", "rules", *map(str, RULE_FILES))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("job", "block"), kubernetes_sd_blocks(rendered_config()), ids=lambda value: str(value)[:40]
+)
+def test_kubernetes_sd_blocks_use_only_known_fields(job, block):
+    assert set(block) <= SD_FIELDS, f"{job}: unknown kubernetes_sd fields {set(block) - SD_FIELDS}"
+    assert block["role"] in ROLE_RESOURCES
+    assert set(block.get("namespaces", {})) <= NAMESPACE_FIELDS
+
+
+def test_relabelling_reads_only_meta_labels_of_the_jobs_role(config):
+    prefixes = {
+        "pod": ("__meta_kubernetes_pod_", "__meta_kubernetes_namespace"),
+        "node": ("__meta_kubernetes_node_",),
+    }
+    for job in config["scrape_configs"]:
+        roles = {sd["role"] for sd in job.get("kubernetes_sd_configs", [])}
+        allowed = tuple(prefix for role in roles for prefix in prefixes[role])
+        for rule in job.get("relabel_configs", []):
+            for label in rule.get("source_labels", []):
+                if label.startswith("__meta_kubernetes"):
+                    assert label.startswith(allowed), f"{job['job_name']}: {label}"
+
+
+def test_prometheus_cluster_role_grants_every_discovery_role(config, objects):
+    role = next(
+        obj
+        for obj in objects
+        if obj["kind"] == "ClusterRole" and obj["metadata"]["name"] == "stockwatch-prometheus"
+    )
+    granted = {
+        resource
+        for rule in role["rules"]
+        if {"list", "watch"} <= set(rule["verbs"])
+        for resource in rule["resources"]
+    }
+    needed = {r for _, block in kubernetes_sd_blocks(config) for r in ROLE_RESOURCES[block["role"]]}
+    assert needed <= granted
+
+
+def test_prometheus_cluster_role_reads_kubelet_metrics_without_node_proxy(objects):
+    role = next(
+        obj
+        for obj in objects
+        if obj["kind"] == "ClusterRole" and obj["metadata"]["name"] == "stockwatch-prometheus"
+    )
+    resources = {resource for rule in role["rules"] for resource in rule["resources"]}
+    assert "nodes/metrics" in resources
+    assert "nodes/proxy" not in resources
+    assert "secrets" not in resources
+
+
+def test_rules_configmap_carries_exactly_the_repository_rule_files(objects):
+    data = configmap_data(objects, "prometheus-rules")
+    assert data == {path.name: path.read_text() for path in RULE_FILES}
+
+
+def test_rule_files_glob_matches_where_the_rules_configmap_is_mounted(config, objects):
+    deployment = next(
+        obj
+        for obj in objects
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "prometheus"
+    )
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    mounts = {
+        mount["mountPath"]: volumes[mount["name"]] for mount in pod["containers"][0]["volumeMounts"]
+    }
+    for pattern in config["rule_files"]:
+        directory = str(PurePosixPath(pattern).parent)
+        assert mounts[directory]["configMap"]["name"].startswith("prometheus-rules-")
