@@ -1,0 +1,1 @@
+"""The stockwatch dashboard app: watchlist, symbol charts, status strip."""

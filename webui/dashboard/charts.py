@@ -1,0 +1,155 @@
+"""Geometry of the server-rendered SVG charts: sparklines and the large price chart."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+# How the x axis labels a candle's time, by chart period.
+TIME_LABELS = {"1d": "%H:%M", "5d": "%a %H:%M", "1mo": "%d %b", "6mo": "%d %b", "1y": "%b %Y"}
+# How the hover read-out names one candle's time.
+HOVER_LABELS = {"1d": "%H:%M", "5d": "%a %d %b %H:%M", "1mo": "%a %d %b %H:%M"}
+
+
+def _scale(lo: float, hi: float, top: float, bottom: float):
+    span = hi - lo or 1.0
+
+    def y(value: float) -> float:
+        return round(bottom - (value - lo) / span * (bottom - top), 1)
+
+    return y
+
+
+def _x_positions(count: int, left: float, right: float) -> list[float]:
+    if count == 1:
+        return [round((left + right) / 2, 1)]
+    step = (right - left) / (count - 1)
+    return [round(left + i * step, 1) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A tiny line of today's closes, with previous close as a dotted baseline."""
+
+    width: int
+    height: int
+    points: str
+    baseline_y: float | None
+    direction: str  # "up", "down" or "flat": the colour of the line
+
+
+def sparkline(
+    closes: Sequence[Decimal],
+    previous_close: Decimal | None = None,
+    width: int = 120,
+    height: int = 32,
+) -> Sparkline | None:
+    """Fit `closes` into a width-by-height box; None when there is nothing to draw."""
+    if not closes:
+        return None
+    values = [float(c) for c in closes]
+    reference = float(previous_close) if previous_close is not None else values[0]
+    lo, hi = min([*values, reference]), max([*values, reference])
+    pad = 2.0
+    y = _scale(lo, hi, pad, height - pad)
+    xs = _x_positions(len(values), pad, width - pad)
+    points = " ".join(f"{x},{y(v)}" for x, v in zip(xs, values, strict=True))
+    last = values[-1]
+    direction = "up" if last > reference else "down" if last < reference else "flat"
+    baseline = y(reference) if previous_close is not None else None
+    return Sparkline(width, height, points, baseline, direction)
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round-number ticks covering [lo, hi], about `target` of them (1-2-5 steps)."""
+    if hi <= lo:
+        lo, hi = lo - 1, hi + 1
+    raw = (hi - lo) / target
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    value = start
+    while value <= hi + step * 0.5:
+        if value >= lo - step * 0.001:
+            ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class PriceChart:
+    """Everything the template needs to draw the large chart."""
+
+    width: int
+    height: int
+    line: str
+    area: str
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    direction: str
+    last_x: float
+    last_y: float
+    points: tuple[tuple[float, float, str], ...]  # (x, y, read-out) per candle, for hovering
+
+
+def price_chart(
+    times: Sequence[datetime],
+    closes: Sequence[Decimal],
+    period: str,
+    format_price,
+    width: int = 800,
+    height: int = 320,
+) -> PriceChart | None:
+    """Line + area chart, candles evenly spaced (so nights and weekends leave no gaps)."""
+    if not closes:
+        return None
+    values = [float(c) for c in closes]
+    left, right, top, bottom = 8.0, width - 72.0, 12.0, height - 28.0
+    ticks = nice_ticks(min(values), max(values))
+    lo, hi = min(ticks[0], min(values)), max(ticks[-1], max(values))
+    y = _scale(lo, hi, top, bottom)
+    xs = _x_positions(len(values), left, right)
+    coords = [f"{x},{y(v)}" for x, v in zip(xs, values, strict=True)]
+    line = "M" + " L".join(coords)
+    area = f"{line} L{xs[-1]},{bottom} L{xs[0]},{bottom} Z"
+    y_ticks = tuple(Tick(y(t), format_price(Decimal(str(t)))) for t in ticks)
+    label_format = TIME_LABELS.get(period, "%d %b")
+    count = min(6, len(values))
+    indices = sorted({round(i * (len(values) - 1) / max(count - 1, 1)) for i in range(count)})
+    x_ticks = tuple(Tick(xs[i], times[i].strftime(label_format)) for i in indices)
+    direction = "up" if values[-1] > values[0] else "down" if values[-1] < values[0] else "flat"
+    hover_format = HOVER_LABELS.get(period, "%a %d %b %Y")
+    points = tuple(
+        (x, y(v), f"{t.strftime(hover_format)} · {format_price(c)}")
+        for x, v, t, c in zip(xs, values, times, closes, strict=True)
+    )
+    return PriceChart(
+        width,
+        height,
+        line,
+        area,
+        y_ticks,
+        x_ticks,
+        left,
+        right,
+        top,
+        bottom,
+        direction,
+        xs[-1],
+        y(values[-1]),
+        points,
+    )

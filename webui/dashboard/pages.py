@@ -1,0 +1,167 @@
+"""What each page shows, assembled from backend calls; plain functions the views render."""
+
+from __future__ import annotations
+
+import functools
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+
+from dashboard import charts, formatting
+from dashboard.backend import BackendClient, BackendRejected, Fetch
+from dashboard.payloads import History, Quote
+
+SYMBOL = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
+# Chart period -> candle interval; each pair is one Yahoo accepts (intraday data only reaches
+# back 60 days, hourly two years).
+PERIODS = {"1d": "5m", "5d": "30m", "1mo": "1h", "6mo": "1d", "1y": "1d"}
+SPARKLINE_PERIOD = "1d"
+
+
+@functools.cache
+def client() -> BackendClient:
+    """The process-wide backend client (built on first use, i.e. after gunicorn forks)."""
+    return BackendClient(
+        settings.BACKEND_URL, settings.BACKEND_CONNECT_TIMEOUT, settings.BACKEND_READ_TIMEOUT
+    )
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    # Sparkline histories are fetched in parallel so a slow backend costs one timeout, not six.
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="backend-call")
+
+
+def _transport_failed(fetch: Fetch) -> bool:
+    return fetch.error in {"timeout", "connection"}
+
+
+def _history(backend: BackendClient, symbol: str, period: str, network: bool) -> Fetch[History]:
+    """A history, or an empty Fetch when the backend refuses this one (the page goes on)."""
+    try:
+        return backend.history(symbol, period, PERIODS[period], network=network)
+    except BackendRejected as rejection:
+        return Fetch(None, None, fresh=False, error=rejection.code)
+
+
+@dataclass(frozen=True)
+class Row:
+    quote: Quote
+    sparkline: charts.Sparkline | None
+    range_position: float | None  # where the price sits in the day's range, 0..100
+
+
+@dataclass(frozen=True)
+class WatchlistPage:
+    rows: tuple[Row, ...]
+    fetched_at: datetime | None
+    degraded: bool  # showing last-good data
+    unavailable: bool  # nothing to show at all
+    data_since: datetime | None  # oldest as-of on the page: what "data age" means
+
+
+def _range_position(quote: Quote) -> float | None:
+    if quote.day_low is None or quote.day_high is None or quote.day_high <= quote.day_low:
+        return None
+    position = (quote.price - quote.day_low) / (quote.day_high - quote.day_low) * 100
+    return round(float(min(max(position, Decimal(0)), Decimal(100))), 1)
+
+
+def _sparkline(history: History | None, quote: Quote) -> charts.Sparkline | None:
+    if history is None:
+        return None
+    return charts.sparkline([c.close for c in history.candles], quote.previous_close)
+
+
+def watchlist_page(backend: BackendClient) -> WatchlistPage:
+    quotes = backend.quotes()
+    if quotes.value is None:
+        return WatchlistPage((), None, degraded=False, unavailable=True, data_since=None)
+    network = not _transport_failed(quotes)
+    histories = _pool().map(
+        lambda q: _history(backend, q.symbol, SPARKLINE_PERIOD, network), quotes.value
+    )
+    rows = tuple(
+        Row(quote, _sparkline(history.value, quote), _range_position(quote))
+        for quote, history in zip(quotes.value, histories, strict=True)
+    )
+    data_since = min((q.as_of for q in quotes.value), default=quotes.fetched_at)
+    return WatchlistPage(rows, quotes.fetched_at, quotes.degraded, False, data_since)
+
+
+@dataclass(frozen=True)
+class PeriodStats:
+    first: Decimal
+    last: Decimal
+    high: Decimal
+    low: Decimal
+    change: Decimal
+    change_percent: Decimal | None
+    direction: str
+
+
+def _period_stats(history: History) -> PeriodStats | None:
+    if not history.candles:
+        return None
+    first, last = history.candles[0].close, history.candles[-1].close
+    change = last - first
+    percent = (change / first * 100) if first else None
+    return PeriodStats(
+        first,
+        last,
+        max(c.high for c in history.candles),
+        min(c.low for c in history.candles),
+        change,
+        percent,
+        "up" if change > 0 else "down" if change < 0 else "flat",
+    )
+
+
+@dataclass(frozen=True)
+class SymbolPage:
+    symbol: str
+    period: str
+    quote: Fetch[Quote]
+    history: Fetch[History]
+    chart: charts.PriceChart | None
+    stats: PeriodStats | None
+
+    @property
+    def degraded(self) -> bool:
+        return self.quote.degraded or self.history.degraded
+
+    @property
+    def unavailable(self) -> bool:
+        return self.quote.value is None and self.history.value is None
+
+    @property
+    def fetched_at(self) -> datetime | None:
+        """The oldest moment any shown data was fetched (what the degraded banner names)."""
+        moments = [f.fetched_at for f in (self.quote, self.history) if f.fetched_at]
+        return min(moments, default=None)
+
+    @property
+    def data_since(self) -> datetime | None:
+        moments = [f.value.as_of for f in (self.quote, self.history) if f.value is not None]
+        return min(moments, default=None)
+
+
+def symbol_page(backend: BackendClient, symbol: str, period: str) -> SymbolPage:
+    """Raises `BackendRejected` when the backend says the symbol does not exist."""
+    quote = backend.quote(symbol)
+    history = _history(backend, symbol, period, network=not _transport_failed(quote))
+    chart = stats = None
+    if history.value is not None:
+        currency = history.value.currency
+        chart = charts.price_chart(
+            [c.time for c in history.value.candles],
+            [c.close for c in history.value.candles],
+            period,
+            lambda value: formatting.money(value, currency),
+        )
+        stats = _period_stats(history.value)
+    return SymbolPage(symbol, period, quote, history, chart, stats)

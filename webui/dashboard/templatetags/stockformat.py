@@ -1,0 +1,11 @@
+"""Template filters for prices and changes: `{{ quote.price|money:quote.currency }}`."""
+
+from django import template
+
+from dashboard import formatting
+
+register = template.Library()
+register.filter("money", formatting.money)
+register.filter("signed_money", formatting.signed_money)
+register.filter("signed_percent", formatting.signed_percent)
+register.filter("compact", formatting.compact_number)
