@@ -1,0 +1,1 @@
+"""Quotes app: validation, price providers, the quote cache and the JSON API views."""

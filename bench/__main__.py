@@ -1,0 +1,178 @@
+"""Run the benchmark: throughput, p50/p95 at max and at half rate, RSS per worker.
+
+Both apps run side by side under backend/gunicorn.conf.py with an identical environment
+(2 gthread workers x 4 threads, JSON access log, multiprocess metrics). wrk loads them in
+alternation for BENCH_ROUNDS rounds and the median round counts, so that load from other
+processes on the machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.support.servers import REPO, free_port, running, service_env
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+OUT = REPO / "artifacts" / "backend" / "bench.json"
+LUA = Path(__file__).with_name("report.lua")
+
+# The measured app first, the baseline last; in between, for reference, the smallest Django view
+# behind the same middleware and django-prometheus (shows what the framework alone costs).
+APPS = {
+    "backend /api/v1/quotes (cached)": ("backend_site.wsgi", "/api/v1/quotes"),
+    "backend /healthz (reference)": ("backend_site.wsgi", "/healthz"),
+    "bare WSGI hello-world": ("bench.hello_wsgi:application", "/"),
+}
+TARGET_RATIO, TARGET_P95_MS, TARGET_RSS_MIB = 0.5, 10.0, 80.0
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Result:
+    name: str
+    max_rate: Run
+    half_rate: Run
+    worker_rss_mib: list[float]
+
+
+def wrk(url: str, seconds: int, delay_ms: float = 0.0) -> Run:
+    env = dict(os.environ, BENCH_DELAY_MS=f"{delay_ms:.3f}")
+    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(LUA), url]
+    output = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+    summary = json.loads(output.strip().splitlines()[-1])
+    return Run(
+        rps=summary["requests"] / (summary["duration_us"] / 1e6),
+        p50_ms=summary["p50_us"] / 1000,
+        p95_ms=summary["p95_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        errors=summary["socket_errors"] + summary["non_2xx"],
+    )
+
+
+def paced(url: str, target_rps: float) -> Run:
+    """A run at about `target_rps`: each connection pauses between requests (calibrated once)."""
+    delay_ms = CONNECTIONS * 1000 / target_rps
+    probe = wrk(url, 3, delay_ms)
+    # rate = connections / (pause + time per request): solve for the pause that hits the target.
+    per_request_ms = CONNECTIONS * 1000 / probe.rps - delay_ms
+    return wrk(url, SECONDS, max(0.0, delay_ms - per_request_ms))
+
+
+def worker_rss_mib(master_pid: int) -> list[float]:
+    """Resident memory of each child of the gunicorn master, from /proc."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue  # the process ended while we looked
+        if int(fields.get("PPid", "0").strip()) == master_pid:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
+@contextmanager
+def serve(name: str, wsgi: str, path: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """Run `wsgi` under backend/gunicorn.conf.py; yield its warmed-up URL and master pid."""
+    port, metrics_port = free_port(), free_port()
+    env = service_env("backend", workdir, {"PRICE_PROVIDER": "simulated"})
+    env |= {"GUNICORN_BIND": f"127.0.0.1:{port}", "METRICS_BIND": f"127.0.0.1:{metrics_port}"}
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi]
+    with running(name, argv, workdir / "gunicorn.log", base + path, base, env=env,
+                 cwd=REPO / "backend") as server:  # fmt: skip
+        url = base + path
+        for _ in range(20):  # every worker loads its app and fills its cache
+            urllib.request.urlopen(url, timeout=10).read()  # noqa: S310 - loopback URL we built
+        wrk(url, 2)
+        yield url, server.process.pid
+
+
+def measure_all(workdir: Path) -> list[Result]:
+    """Both apps up at once, measured in alternation so that both see the same machine."""
+    with ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(serve(name, wsgi, path, workdir / str(i)))
+            for i, (name, (wsgi, path)) in enumerate(APPS.items())
+        }
+        runs: dict[str, list[Run]] = {name: [] for name in servers}
+        for _ in range(ROUNDS):
+            for name, (url, _) in servers.items():
+                runs[name].append(wrk(url, SECONDS))
+        results = []
+        for name, (url, master) in servers.items():
+            top = sorted(runs[name], key=lambda run: run.rps)[len(runs[name]) // 2]  # median
+            results.append(Result(name, top, paced(url, top.rps / 2), worker_rss_mib(master)))
+        return results
+
+
+def report(results: list[Result]) -> bool:
+    print(f"\n{'':34} {'req/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    for result in results:
+        for label, run in (("max rate", result.max_rate), ("half rate", result.half_rate)):
+            print(
+                f"{result.name[:22]:22} {label:>11} {run.rps:9.0f} {run.p50_ms:7.2f} "
+                f"{run.p95_ms:7.2f} {run.p99_ms:7.2f} {run.errors:6d}"
+            )
+        rss = ", ".join(f"{mib:.1f}" for mib in result.worker_rss_mib)
+        print(f"{'':22} {'worker RSS':>11} {rss} MiB")
+    backend, reference, bare = results
+    ratio = backend.max_rate.rps / bare.max_rate.rps
+    print(f"\nreference: minimal Django view / bare WSGI = "
+          f"{reference.max_rate.rps / bare.max_rate.rps:.2f}")  # fmt: skip
+    checks = [
+        (f"throughput ratio {ratio:.2f} (target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
+        (
+            f"backend p95 at half rate {backend.half_rate.p95_ms:.2f} ms "
+            f"(target <= {TARGET_P95_MS} ms)",
+            backend.half_rate.p95_ms <= TARGET_P95_MS,
+        ),
+        (
+            f"backend RSS per worker max {max(backend.worker_rss_mib):.1f} MiB "
+            f"(target <= {TARGET_RSS_MIB} MiB)",
+            max(backend.worker_rss_mib) <= TARGET_RSS_MIB,
+        ),
+        ("no errors", all(r.max_rate.errors + r.half_rate.errors == 0 for r in results)),
+    ]
+    print()
+    for text, ok in checks:
+        print(f"  {'ok  ' if ok else 'MISS'} {text}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(
+        json.dumps({"results": [asdict(r) for r in results], "ratio": ratio}, indent=2) + "\n"
+    )
+    print(f"\nwritten: {OUT.relative_to(REPO)}")
+    return all(ok for _, ok in checks)
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="stockwatch-bench-") as tmp:
+        results = measure_all(Path(tmp))
+    return 0 if report(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shared kit of the stockwatch Django services: env config, JSON logs, gunicorn, metrics."""
