@@ -133,3 +133,23 @@ def child_exit(server: Any, worker: Any) -> None:
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def server_settings(default_app_bind: str) -> dict[str, Any]:
+    """All gunicorn settings the services share; a service's gunicorn.conf.py adds its app port."""
+    return {
+        "bind": binds(default_app_bind),
+        "worker_class": "gthread",
+        "workers": workers(),
+        "threads": threads(),
+        "timeout": timeout(),
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "keepalive": 5,
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "logconfig_dict": logconfig_dict,
+        # gunicorn >= 25 opens a control socket under $HOME by default: nothing uses it, and in a
+        # read-only container (or beside other test servers) it is a file in the wrong place.
+        "control_socket_disable": True,
+        "on_starting": on_starting,
+        "child_exit": child_exit,
+    }

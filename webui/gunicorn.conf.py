@@ -1,15 +1,5 @@
-"""Production gunicorn config of the webui: gthread workers, app and metrics listeners."""
+"""Production gunicorn config of the webui: the shared settings, with the webui's app port."""
 
 from servicekit import gunicorn_conf
 
-bind = gunicorn_conf.binds("0.0.0.0:8080")
-worker_class = "gthread"
-workers = gunicorn_conf.workers()
-threads = gunicorn_conf.threads()
-timeout = gunicorn_conf.timeout()
-graceful_timeout = gunicorn_conf.GRACEFUL_TIMEOUT
-keepalive = 5
-access_log_format = gunicorn_conf.ACCESS_LOG_FORMAT
-logconfig_dict = gunicorn_conf.logconfig_dict
-on_starting = gunicorn_conf.on_starting
-child_exit = gunicorn_conf.child_exit
+globals().update(gunicorn_conf.server_settings(default_app_bind="0.0.0.0:8080"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-WSGI_MODULES = {"backend": "backend_site.wsgi", "webui": "webui_site.wsgi"}
+SITE_PACKAGES = {"backend": "backend_site", "webui": "webui_site"}
 
 
 def free_port() -> int:
@@ -112,6 +112,7 @@ def service_env(
             "PYTHONPATH": os.pathsep.join([str(REPO / service), str(REPO)]),
             "DJANGO_SECRET_KEY": f"test-only-{service}-secret-key-not-for-production-0123456789",
             "DJANGO_DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": f"{SITE_PACKAGES[service]}.settings",
             "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
             "GUNICORN_WORKERS": "2",
             "LOG_LEVEL": "WARNING",
@@ -130,7 +131,23 @@ def gunicorn_service(
     env = service_env(service, tmp_dir, extra_env)
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
     env["METRICS_BIND"] = f"127.0.0.1:{metrics_port}"
-    argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", WSGI_MODULES[service]]
+    if service == "webui" and "STATIC_ROOT" not in (extra_env or {}):
+        # The image collects static files at build time; the manifest storage needs them.
+        env["STATIC_ROOT"] = str(tmp_dir / "webui-static")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=REPO / service,
+            env=env,
+            check=True,
+        )
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        f"{SITE_PACKAGES[service]}.wsgi",
+    ]
     base_url = f"http://127.0.0.1:{port}"
     with running(
         service,

@@ -48,16 +48,9 @@ def real_stack(
     tmp_path: Path, static_root: Path, workers: int = 2, **webui_env: str
 ) -> Iterator[Stack]:
     """The real backend (simulated prices) and the real webui under gunicorn, on loopback."""
-    # The settings module is named explicitly: this test process's own DJANGO_SETTINGS_MODULE
-    # (the webui's) is in the environment the servers inherit.
-    backend_env = {
-        "PRICE_PROVIDER": "simulated",
-        "DJANGO_SETTINGS_MODULE": "backend_site.settings",
-        "GUNICORN_WORKERS": str(workers),
-    }
+    backend_env = {"PRICE_PROVIDER": "simulated", "GUNICORN_WORKERS": str(workers)}
     with gunicorn_service("backend", tmp_path, backend_env) as backend_server:
         env = {
-            "DJANGO_SETTINGS_MODULE": "webui_site.settings",
             "BACKEND_URL": backend_server.base_url,
             "STATIC_ROOT": str(static_root),
             "GUNICORN_WORKERS": str(workers),
