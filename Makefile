@@ -24,8 +24,10 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help setup lock lint fmt test clean
 
-help: ## List every target with one line on what it does
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## List every target with one line on what it does, grouped by area
+	@awk 'BEGIN {FS = ":.*## "} \
+	  FNR == 1 {sub(/^# */, ""); sub(/[:.—].*/, ""); printf "\n\033[1m%s\033[0m\n", $$0} \
+	  /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Create .venv and install the locked development dependencies
 	$(call need,$(PYTHON),Install Python 3.11 (Debian: apt-get install python3 python3-venv).)

@@ -1,4 +1,4 @@
-"""The environment variables docs/architecture.md promises, read from its tables."""
+"""The environment variables README.md promises (section Configuration), read from its tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.support.render import REPO
 
-ARCHITECTURE = REPO / "docs" / "architecture.md"
+README = REPO / "README.md"
 SECTIONS = {
     "Shared by backend and webui:": "shared",
     "Backend:": "backend",
@@ -19,7 +19,7 @@ CLUSTER_VALUE = re.compile(r"\(cluster: `(?P<value>[^`]*)`\)")
 PLAIN_VALUE = re.compile(r"^`(?P<value>[^`]*)`$")
 
 
-def contract_variables(path: Path = ARCHITECTURE) -> dict[str, dict[str, str | None]]:
+def contract_variables(path: Path = README) -> dict[str, dict[str, str | None]]:
     """{section: {variable: value in a cluster, or None when the contract gives no single one}}."""
     tables: dict[str, dict[str, str | None]] = {section: {} for section in SECTIONS.values()}
     section = None
