@@ -88,3 +88,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def django_basics() -> tuple[bool, str, list[str], str]:
+    """What both Django services read first: DEBUG, SECRET_KEY, ALLOWED_HOSTS and LOG_LEVEL.
+
+    The secret key is required unless DJANGO_DEBUG is on, so production never runs on a default.
+    """
+    debug = env_bool("DJANGO_DEBUG", False)
+    secret_key = env_str(
+        "DJANGO_SECRET_KEY", "dev-only-insecure-key" if debug else None, required=not debug
+    )
+    allowed_hosts = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+    return debug, secret_key, allowed_hosts, env_str("LOG_LEVEL", "INFO").upper()

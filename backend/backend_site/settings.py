@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from quotes.validation import SYMBOL_PATTERN
 
-from servicekit.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
+from servicekit.env import ConfigError, django_basics, env_float, env_int, env_list, env_str
 from servicekit.logs import django_logging
 from servicekit.metrics import LATENCY_BUCKETS
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str(
-    "DJANGO_SECRET_KEY",
-    "dev-only-insecure-key" if DEBUG else None,
-    required=not DEBUG,
-)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+DEBUG, SECRET_KEY, ALLOWED_HOSTS, LOG_LEVEL = django_basics()
 
 # --- stockwatch backend ---------------------------------------------------------------------
 PROVIDERS = ("auto", "yfinance", "simulated")

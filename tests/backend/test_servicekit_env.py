@@ -2,7 +2,15 @@
 
 import pytest
 
-from servicekit.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
+from servicekit.env import (
+    ConfigError,
+    django_basics,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
 
 
 def test_env_str_returns_value_stripped(monkeypatch):
@@ -78,3 +86,20 @@ def test_env_list_default_is_a_copy(monkeypatch):
     result = env_list("SK_TEST", default)
     result.append("B")
     assert default == ["A"]
+
+
+def test_django_basics_require_a_secret_key_outside_debug(monkeypatch):
+    monkeypatch.setenv("DJANGO_DEBUG", "false")
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="DJANGO_SECRET_KEY"):
+        django_basics()
+
+
+def test_django_basics_in_debug_fall_back_to_a_dev_key(monkeypatch):
+    monkeypatch.setenv("DJANGO_DEBUG", "true")
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "a.example, b.example")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    debug, secret_key, hosts, level = django_basics()
+    assert (debug, hosts, level) == (True, ["a.example", "b.example"], "DEBUG")
+    assert secret_key.startswith("dev-only")

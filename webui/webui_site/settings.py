@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from servicekit.env import env_bool, env_float, env_int, env_list, env_str
+from servicekit.env import django_basics, env_float, env_int, env_str
 from servicekit.logs import django_logging
 from servicekit.metrics import LATENCY_BUCKETS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str(
-    "DJANGO_SECRET_KEY",
-    "dev-only-insecure-key" if DEBUG else None,
-    required=not DEBUG,
-)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+DEBUG, SECRET_KEY, ALLOWED_HOSTS, LOG_LEVEL = django_basics()
 
 # --- stockwatch webui -----------------------------------------------------------------------
 BACKEND_URL = env_str("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
