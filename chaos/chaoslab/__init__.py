@@ -1,0 +1,1 @@
+"""stockwatch chaos lab: run Chaos Mesh experiments, judge hypotheses and write reports."""

@@ -1,0 +1,136 @@
+"""Steady-state hypotheses and impact metrics, loaded from chaos/hypotheses.yaml."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+UNITS = ("ratio", "seconds", "cores", "bytes", "count", "per_second")
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A PromQL probe and the threshold its value must meet in steady state."""
+
+    name: str
+    description: str
+    query: str
+    op: str
+    threshold: float
+    unit: str
+
+    def holds(self, value: float) -> bool:
+        return OPERATORS[self.op](value, self.threshold)
+
+    @property
+    def worst(self) -> str:
+        """Which extreme of the value is the worst one: 'max' for upper bounds, else 'min'."""
+        return "max" if self.op in ("<=", "<") else "min"
+
+
+@dataclass(frozen=True)
+class ImpactMetric:
+    """A PromQL series charted for every experiment and summarised by its peak."""
+
+    name: str
+    title: str
+    query: str
+    peak: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """Timing of an experiment, in seconds, and the data coverage a baseline needs."""
+
+    step_seconds: int = 5
+    baseline_seconds: int = 120
+    recovery_seconds: int = 180
+    stable_seconds: int = 60
+    min_coverage: float = 0.8
+    instant_hold_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class HypothesisFile:
+    """Everything chaos/hypotheses.yaml defines."""
+
+    settings: LabSettings
+    hypotheses: tuple[Hypothesis, ...]
+    impact: tuple[ImpactMetric, ...]
+
+
+class HypothesisError(ValueError):
+    """The hypotheses file is malformed; the message names the entry."""
+
+
+def _require(entry: dict, key: str, where: str) -> object:
+    if key not in entry:
+        raise HypothesisError(f"{where}: missing '{key}'")
+    return entry[key]
+
+
+def _hypothesis(entry: dict, index: int) -> Hypothesis:
+    where = f"hypotheses[{index}]"
+    op = str(_require(entry, "op", where))
+    if op not in OPERATORS:
+        raise HypothesisError(f"{where}: op '{op}' is not one of {', '.join(OPERATORS)}")
+    unit = str(entry.get("unit", "count"))
+    if unit not in UNITS:
+        raise HypothesisError(f"{where}: unit '{unit}' is not one of {', '.join(UNITS)}")
+    return Hypothesis(
+        name=str(_require(entry, "name", where)),
+        description=str(entry.get("description", "")),
+        query=str(_require(entry, "query", where)),
+        op=op,
+        threshold=float(_require(entry, "threshold", where)),
+        unit=unit,
+    )
+
+
+def _impact(entry: dict, index: int) -> ImpactMetric:
+    where = f"impact[{index}]"
+    peak = str(_require(entry, "peak", where))
+    if peak not in ("max", "min"):
+        raise HypothesisError(f"{where}: peak '{peak}' is neither 'max' nor 'min'")
+    unit = str(entry.get("unit", "count"))
+    if unit not in UNITS:
+        raise HypothesisError(f"{where}: unit '{unit}' is not one of {', '.join(UNITS)}")
+    name = str(_require(entry, "name", where))
+    return ImpactMetric(
+        name=name,
+        title=str(entry.get("title", name)),
+        query=str(_require(entry, "query", where)),
+        peak=peak,
+        unit=unit,
+    )
+
+
+def load_hypotheses(path: Path) -> HypothesisFile:
+    """Parse and check the hypotheses file; raise HypothesisError naming the bad entry."""
+    document = yaml.safe_load(path.read_text()) or {}
+    known = {field for field in LabSettings.__dataclass_fields__}
+    raw_settings = document.get("settings") or {}
+    unknown = set(raw_settings) - known
+    if unknown:
+        raise HypothesisError(f"settings: unknown keys {sorted(unknown)}")
+    settings = LabSettings(**raw_settings)
+    hypotheses = tuple(_hypothesis(e, i) for i, e in enumerate(document.get("hypotheses") or []))
+    if not hypotheses:
+        raise HypothesisError(f"{path}: no hypotheses defined")
+    impact = tuple(_impact(e, i) for i, e in enumerate(document.get("impact") or []))
+    names = [h.name for h in hypotheses]
+    if len(set(names)) != len(names):
+        raise HypothesisError(f"{path}: hypothesis names must be unique, got {names}")
+    return HypothesisFile(settings, hypotheses, impact)

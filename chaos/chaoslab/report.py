@@ -1,0 +1,231 @@
+"""Write a run's report folder: report.md, charts, dashboard screenshots, raw series (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chaoslab import charts
+from chaoslab.analysis import Timeline
+from chaoslab.hypotheses import HypothesisFile
+from chaoslab.narrative import failure_pattern, recovery_mechanism
+from chaoslab.results import ExperimentResult
+from chaoslab.units import show
+
+
+def utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _since(timeline: Timeline, at: float | None) -> str:
+    return "—" if at is None else f"+{at - timeline.chaos_start:.0f}s"
+
+
+def _charts(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[tuple[str, str]]:
+    """Draw every chart of one experiment; return (title, file name) pairs."""
+    timeline = result.timeline
+    drawn: list[tuple[str, str]] = []
+    verdicts = {v.name: v for v in result.analysis.verdicts} if result.analysis else {}
+    for h in spec.hypotheses:
+        name = f"hypothesis-{h.name}.png"
+        verdict = verdicts.get(h.name)
+        recovered = verdict.recovered_at if verdict else None
+        charts.draw(folder / name, f"hypothesis {h.name}: {h.op} {show(h.threshold, h.unit)}",
+                    result.hypothesis_series.get(h.name, {}), h.unit, timeline, h.threshold,
+                    recovered)  # fmt: skip
+        drawn.append((f"hypothesis `{h.name}`", name))
+    queries = {h.query for h in spec.hypotheses}
+    for metric in spec.impact:
+        if metric.query in queries:
+            continue  # already drawn as a hypothesis
+        name = f"impact-{metric.name}.png"
+        charts.draw(folder / name, metric.title, result.impact_series.get(metric.name, {}),
+                    metric.unit, timeline)  # fmt: skip
+        drawn.append((metric.title, name))
+    return drawn
+
+
+def _write_series(result: ExperimentResult, folder: Path) -> None:
+    timeline = result.timeline
+    groups = {"hypothesis": result.hypothesis_series, "impact": result.impact_series}
+    document = {
+        "experiment": result.experiment.name,
+        "timeline": asdict(timeline),
+        **{
+            kind: {n: sorted(s.items()) for n, s in series.items()}
+            for kind, series in groups.items()
+        },
+    }
+    (folder / "series.json").write_text(json.dumps(document, indent=1) + "\n")
+    with (folder / "series.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["kind", "name", "unix_time", "seconds_since_injection", "value"])
+        for kind, series in groups.items():
+            for name, samples in series.items():
+                for at, value in sorted(samples.items()):
+                    writer.writerow([kind, name, at, round(at - timeline.chaos_start, 3), value])
+
+
+def _summary_row(result: ExperimentResult, spec: HypothesisFile) -> str:
+    analysis, timeline = result.analysis, result.timeline
+    fault = result.experiment.describe().split(" ")[0]
+    if analysis is None or timeline is None or not result.injected:
+        reason = result.error or "nothing injected"
+        return f"| {result.experiment.name} | {fault} | **{result.status}** ({reason}) | | | | | |"
+    counts = {}
+    for v in analysis.verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    verdicts = ", ".join(f"{n} {word}" for word, n in counts.items())
+    ttr = analysis.time_to_recover(timeline)
+    peaks = {p.name: p for p in analysis.peaks}
+    units = {m.name: m.unit for m in spec.impact}
+    cells = [
+        show(peaks[n].value, units[n]) if n in peaks else "—"
+        for n in ("p95_latency", "error_ratio", "cpu", "ready_replicas")
+    ]
+    return (
+        f"| {result.experiment.name} | {fault} | **{result.status}** | {verdicts} | "
+        f"{'not recovered' if ttr is None else f'{ttr:.0f}s'} | " + " | ".join(cells) + " |"
+    )
+
+
+def _baseline_only(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
+    """Why nothing was injected: each hypothesis over the baseline window."""
+    timeline, by_name = result.timeline, {h.name: h for h in spec.hypotheses}
+    lines = [
+        "",
+        f"The steady state did not hold over the baseline {utc(timeline.baseline_start)} → "
+        f"{utc(timeline.chaos_start)}, so nothing was injected.",
+        "",
+        "| hypothesis | must be | samples with data | violations | baseline |",
+        "|---|---|---|---|---|",
+    ]
+    for b in result.analysis.baseline:
+        h = by_name[b.name]
+        lines.append(
+            f"| `{b.name}` | {h.op} {show(h.threshold, h.unit)} | {b.coverage:.0%} | "
+            f"{b.violations} | {'ok' if b.passed else '**failed**'} |"
+        )
+    return [*lines, ""]
+
+
+def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[str]:
+    experiment, analysis, timeline = result.experiment, result.analysis, result.timeline
+    lines = [
+        f"## {experiment.name}",
+        "",
+        f"Fault: {experiment.describe()}. Status: **{result.status}**.",
+    ]
+    if result.error:
+        lines += ["", f"Error: `{result.error}`"]
+    if analysis is None or timeline is None:
+        return [*lines, ""]
+    if not result.injected:
+        return lines + _baseline_only(result, spec)
+    lines += [
+        "",
+        f"Baseline {utc(timeline.baseline_start)} → injected {utc(timeline.chaos_start)} → "
+        f"fault ended {utc(timeline.chaos_end)} ({timeline.chaos_end - timeline.chaos_start:.0f}s)"
+        f" → observed until {utc(timeline.end)}; step {timeline.step:g}s.",
+        "",
+        "| hypothesis | must be | verdict | worst | first broken | recovered |",
+        "|---|---|---|---|---|---|",
+    ]
+    by_name = {h.name: h for h in spec.hypotheses}
+    for v in analysis.verdicts:
+        h = by_name[v.name]
+        lines.append(
+            f"| `{v.name}` | {h.op} {show(h.threshold, h.unit)} | {v.verdict} | "
+            f"{show(v.worst, h.unit)} | {_since(timeline, v.first_violation)} | "
+            f"{_since(timeline, v.recovered_at)} |"
+        )
+    units = {m.name: m for m in spec.impact}
+    lines += ["", "| impact metric | baseline median | peak | at |", "|---|---|---|---|"]
+    for p in analysis.peaks:
+        m = units[p.name]
+        lines.append(
+            f"| {m.title} | {show(p.baseline, m.unit)} | {m.peak} {show(p.value, m.unit)} | "
+            f"{_since(timeline, p.at)} |"
+        )
+    lines += [
+        "", "### Observed failure pattern", "", failure_pattern(result, spec),
+        "", "### How it recovered", "", recovery_mechanism(result), "", "### Pod timeline", "",
+    ]  # fmt: skip
+    if result.pod_events:
+        lines += ["| time | since injection | pod | event | detail |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {utc(e.time)} | {_since(timeline, e.time)} | `{e.pod}` | {e.kind} | {e.detail} |"
+            for e in result.pod_events
+        ]
+    else:
+        lines.append("No pod was created, lost, restarted or changed readiness.")
+    lines += ["", "### Charts", ""]
+    for title, name in _charts(result, spec, folder):
+        lines += [f"![{title}]({experiment.name}/{name})", ""]
+    lines += ["### Dashboard", ""]
+    if result.screenshot:
+        lines += [f"![Grafana dashboard]({experiment.name}/{result.screenshot})", ""]
+    lines += [f"- {note}" for note in result.notes]
+    _write_series(result, folder)
+    lines += [
+        "",
+        f"Raw series: [JSON]({experiment.name}/series.json), [CSV]({experiment.name}/series.csv).",
+        "",
+    ]
+    return lines
+
+
+def write_report(
+    run_dir: Path,
+    results: Sequence[ExperimentResult],
+    spec: HypothesisFile,
+    context: dict[str, str],
+    banner: str = "",
+) -> Path:
+    """Write report.md (and everything it links) into run_dir; return its path."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Chaos lab report — {run_dir.name}", ""]
+    if banner:
+        lines += [f"> {banner}", ""]
+    lines += [f"- {key}: {value}" for key, value in context.items()]
+    lines += [
+        "",
+        "| experiment | fault | verdict | hypotheses | time to recover | max p95 | max error "
+        "ratio | max CPU | min ready replicas |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *[_summary_row(r, spec) for r in results],
+        "",
+        "Time to recover: from injection until every hypothesis held again without a break for "
+        f"{spec.settings.stable_seconds}s (and at least until the fault ended).",
+        "",
+        "Steady-state hypotheses:",
+        "",
+        *[
+            f"- `{h.name}` {h.op} {show(h.threshold, h.unit)}: {h.description}"
+            for h in spec.hypotheses
+        ],
+        "",
+    ]
+    for result in results:
+        folder = run_dir / result.experiment.name
+        folder.mkdir(exist_ok=True)
+        lines += _section(result, spec, folder)
+    path = run_dir / "report.md"
+    path.write_text("\n".join(lines).rstrip() + "\n")
+    return path
+
+
+def write_index(reports_dir: Path) -> Path:
+    """reports_dir/index.md: every run folder with a report, newest first, then other folders."""
+    names = [p.parent.name for p in reports_dir.glob("*/report.md")]
+    runs = sorted((n for n in names if n[:8].isdigit()), reverse=True)  # <UTC stamp>-<what>
+    lines = ["# Chaos lab reports", "", "Newest first; each folder is one `chaoslab` run.", ""]
+    lines += [f"- [{name}]({name}/report.md)" for name in runs]
+    lines += [f"- [{name}]({name}/report.md)" for name in sorted(set(names) - set(runs))]
+    path = reports_dir / "index.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,32 @@
+"""What one experiment produced: phases, series, analysis, pod timeline and notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chaoslab.analysis import Analysis, Series, Timeline
+from chaoslab.experiments import Experiment
+from chaoslab.pods import PodEvent
+
+PASSED, FAILED, BASELINE_FAILED, ABORTED = "passed", "failed", "baseline failed", "aborted"
+
+
+@dataclass
+class ExperimentResult:
+    """Filled in by the runner phase by phase, then written by the report writer."""
+
+    experiment: Experiment
+    status: str = ABORTED
+    timeline: Timeline | None = None
+    analysis: Analysis | None = None
+    hypothesis_series: dict[str, Series] = field(default_factory=dict)
+    impact_series: dict[str, Series] = field(default_factory=dict)
+    pod_events: list[PodEvent] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    screenshot: str | None = None  # file name inside the experiment's report folder
+    error: str | None = None
+    interrupted: bool = False  # Ctrl-C or SIGTERM: the lab stops after this experiment
+
+    @property
+    def injected(self) -> bool:
+        return self.timeline is not None and self.timeline.chaos_end > self.timeline.chaos_start

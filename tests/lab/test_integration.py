@@ -1,0 +1,170 @@
+"""The analysis and report against a REAL Prometheus holding synthetic pod-kill and CPU-stress
+series, backfilled with `promtool tsdb create-blocks-from openmetrics`."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from chaoslab.analysis import analyse
+from chaoslab.config import REPO
+from chaoslab.hypotheses import LabSettings, load_hypotheses
+from chaoslab.pods import pod_events
+from chaoslab.prometheus import PrometheusClient
+from chaoslab.report import write_report
+from chaoslab.results import FAILED, PASSED, ExperimentResult
+from chaoslab.runner import collect
+
+from tests.lab import synthetic
+from tests.support.prometheus import prometheus_server
+
+pytestmark = pytest.mark.slow
+SAMPLE = REPO / "artifacts" / "lab" / "sample-synthetic"
+PUBLISHED = REPO / "docs" / "reports" / "sample-synthetic"
+BANNER = (
+    "SYNTHETIC DATA. Written by `make lab-sample` (tests/lab/test_integration.py) from series "
+    "shaped like a pod-kill and a CPU stress, backfilled into a real Prometheus. No cluster was "
+    "involved: this shows what the lab measures and writes, not how stockwatch behaves."
+)
+CONTEXT = {
+    "started": "2026-01-05 10:00:00 UTC (synthetic)",
+    "namespace": synthetic.NAMESPACE,
+    "targets": "pods with `app.kubernetes.io/name=backend`",
+    "Prometheus": "Debian prometheus 2.42 on loopback, TSDB backfilled by promtool",
+    "hypotheses": "hypotheses.yaml",
+}
+SPEC = load_hypotheses(REPO / "chaos" / "hypotheses.yaml")
+SPEC = dataclasses.replace(SPEC, settings=LabSettings(step_seconds=5, baseline_seconds=120,
+                           recovery_seconds=180, stable_seconds=60, min_coverage=0.8))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> PrometheusClient:
+    if shutil.which("promtool") is None:
+        pytest.fail("promtool is not installed; on Debian: apt-get install prometheus")
+    tmp = tmp_path_factory.mktemp("prometheus")
+    source = tmp / "synthetic.om"
+    source.write_text(synthetic.openmetrics([synthetic.pod_kill(), synthetic.cpu_stress()]))
+    storage = tmp / "tsdb"
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source),
+                    str(storage)], check=True, capture_output=True, timeout=60)  # fmt: skip
+    config = {"global": {"scrape_interval": "15s"}, "scrape_configs": []}
+    # A lookback just under the 15s scrape interval stands in for the staleness markers a live
+    # scrape writes when a pod disappears: a killed pod's series ends at its first missed scrape
+    # instead of counting for 5 more minutes, and no query instant falls into a gap.
+    lookback = ["--query.lookback-delta=14s"]
+    with prometheus_server(tmp, config, storage=storage, extra_args=lookback) as server:
+        yield PrometheusClient(server.base_url)
+
+
+@pytest.fixture(scope="module")
+def results(prometheus: PrometheusClient) -> dict[str, ExperimentResult]:
+    """Each synthetic scenario measured and judged exactly as the runner does after a run."""
+    measured = {}
+    for scenario in (synthetic.pod_kill(), synthetic.cpu_stress()):
+        t = scenario.timeline
+        result = ExperimentResult(scenario.experiment, timeline=t)
+        result.hypothesis_series, result.impact_series = collect(
+            SPEC, prometheus, t.baseline_start, t.end
+        )
+        result.analysis = analyse(SPEC, result.hypothesis_series, result.impact_series, t)
+        result.status = PASSED if result.analysis.passed else FAILED
+        result.pod_events = pod_events(scenario.snapshots)
+        result.notes.append("No dashboard screenshot: synthetic data, no Grafana involved.")
+        measured[scenario.experiment.name] = result
+    return measured
+
+
+@pytest.fixture(scope="module")
+def report(results: dict[str, ExperimentResult]) -> Path:
+    shutil.rmtree(SAMPLE, ignore_errors=True)
+    return write_report(SAMPLE, list(results.values()), SPEC, CONTEXT, banner=BANNER)
+
+
+def since_injection(result: ExperimentResult, at: float | None) -> float | None:
+    return None if at is None else at - result.timeline.chaos_start
+
+
+def verdicts(result: ExperimentResult) -> dict[str, str]:
+    return {v.name: v.verdict for v in result.analysis.verdicts}
+
+
+def peaks(result: ExperimentResult) -> dict[str, float]:
+    return {p.name: p.value for p in result.analysis.peaks}
+
+
+def test_pod_kill_breaks_availability_latency_and_replicas_then_recovers(results):
+    result = results["pod-kill"]
+    assert result.analysis.baseline_passed
+    assert verdicts(result) == {
+        "availability": "recovered",
+        "p95_latency": "recovered",
+        "webui_availability": "held",
+        "ready_replicas": "recovered",
+    }
+    assert result.status == PASSED
+
+
+def test_pod_kill_recovers_once_the_error_scrape_leaves_the_rate_window(results):
+    # The errors land in the scrape at +15s; the closed 1m range [t-1m, t] still holds the
+    # scrape before them at +60s, so availability is healthy again from +65s.
+    result = results["pod-kill"]
+    recovery = result.analysis.recovery
+    assert since_injection(result, recovery.first_violation) == 15
+    assert since_injection(result, recovery.recovered_at) == 65
+    assert result.analysis.time_to_recover(result.timeline) == 65
+
+
+def test_pod_kill_peak_impact(results):
+    found = peaks(results["pod-kill"])
+    assert found["ready_replicas"] == 1
+    # 20% errors in one 15s scrape interval, diluted by the other intervals in the 1m window
+    assert 0.05 <= found["error_ratio"] <= 0.07
+    assert 0.5 < found["p95_latency"] <= 1.0
+    assert found["cpu"] > 0.4  # the replacement's start-up burst on top of the survivor
+
+
+def test_cpu_stress_slows_requests_but_keeps_availability(results):
+    result = results["cpu-stress"]
+    assert verdicts(result) == {
+        "availability": "held",
+        "p95_latency": "recovered",
+        "webui_availability": "held",
+        "ready_replicas": "held",
+    }
+    # Two throttled scrape intervals in the 1m window push p95 over 500 ms: from +30s until
+    # only the last one (ending +120s) is left in the window, at +155s.
+    recovery = result.analysis.recovery
+    assert since_injection(result, recovery.first_violation) == 30
+    assert since_injection(result, recovery.recovered_at) == 155
+
+
+def test_cpu_stress_peak_cpu_is_both_pods_at_their_limit(results):
+    found = peaks(results["cpu-stress"])
+    assert found["cpu"] == pytest.approx(1.0, rel=0.02)
+    assert found["ready_replicas"] == 2
+
+
+def test_report_has_summary_sections_charts_and_raw_series(report):
+    text = report.read_text()
+    assert "| pod-kill | PodChaos | **passed** |" in text
+    assert "| cpu-stress | StressChaos | **passed** |" in text
+    assert "ReplicaSet replaced the 1 lost pod(s)" in text
+    assert "CFS quota" in text
+    for name in ("pod-kill", "cpu-stress"):
+        folder = report.parent / name
+        charts = sorted(folder.glob("*.png"))
+        assert len(charts) >= 5
+        assert all(chart.read_bytes().startswith(b"\x89PNG") for chart in charts)
+        assert (folder / "series.json").exists()
+        assert (folder / "series.csv").read_text().startswith("kind,name,unix_time")
+
+
+def test_published_sample_report_matches_what_the_test_writes(report):
+    published = PUBLISHED / "report.md"
+    if not published.exists():
+        pytest.fail(f"{published} is missing; run `make lab-sample`")
+    assert published.read_text() == report.read_text(), "run `make lab-sample` to refresh it"
