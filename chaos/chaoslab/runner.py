@@ -150,6 +150,8 @@ class LabRunner:
         baseline_start = math.floor(self.clock()) - settings.baseline_seconds
         snapshots.append((self.clock(), self.cluster.pods()))
         annotation, ours = None, True
+        # The fault may begin as soon as the API server has the object, before create() returns:
+        # the chaos window starts when the request is sent, so no baseline sample can see it.
         chaos_start = self.clock()
         try:
             try:
@@ -157,7 +159,6 @@ class LabRunner:
             except ChaosExistsError:
                 ours = False
                 raise
-            chaos_start = self.clock()
             self.say(experiment.name, "inject", f"created {experiment.describe()}")
             injected = self.cluster.wait_injected(experiment, self.inject_timeout)
             self.say(experiment.name, "inject", f"injected after {injected - chaos_start:.1f}s")
