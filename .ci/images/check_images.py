@@ -269,6 +269,17 @@ def check_django_service(container: Container, app_port: int) -> None:
     check_healthcheck(container)
 
 
+def check_yahoo_stack_imports(container: Container) -> None:
+    """The cluster runs PRICE_PROVIDER=auto, which CI cannot exercise (no Yahoo): at least the
+    yfinance stack and its native libraries must load in the image, read-only and non-root."""
+    code = "import curl_cffi.requests, numpy, pandas, yfinance; print(yfinance.__version__)"
+    result = podman("exec", container.name, "python", "-c", code, check=False)
+    expect(
+        result.returncode == 0,
+        f"{container.name}: the yfinance stack does not import: {result.stderr.strip()[-600:]}",
+    )
+
+
 def check_stack(tags: dict[str, str]) -> None:
     with check_run() as run:
         say("running backend as in the cluster: UID 10001, read-only root, tmpfs writable dirs")
@@ -277,13 +288,14 @@ def check_stack(tags: dict[str, str]) -> None:
         backend_env["PRICE_PROVIDER"] = "simulated"
         backend = run.start("backend", tags["backend"], backend_env, (8000, 9000), "backend")
         check_django_service(backend, 8000)
+        check_yahoo_stack_imports(backend)
         quotes = get_json(backend.url(8000, "/api/v1/quotes"))["quotes"]
         watchlist = backend_env["WATCHLIST"].split(",")
         expect(
             [q["symbol"] for q in quotes] == watchlist,
             f"backend quotes {[q['symbol'] for q in quotes]} != WATCHLIST {watchlist}",
         )
-        print(f"ok: backend ready, {len(quotes)} quotes, metrics on 9000, UID {UID}")
+        print(f"ok: backend ready, {len(quotes)} quotes, metrics :9000, UID {UID}, yfinance loads")
 
         say("running webui against the backend container (BACKEND_URL from the ConfigMap)")
         webui = run.start("webui", tags["webui"], cluster_env("webui"), (8080, 9000), "webui")
