@@ -1,9 +1,11 @@
--- wrk script: optional pacing (BENCH_DELAY_MS per connection between requests) and a JSON summary.
+-- wrk script: optional pacing (BENCH_DELAY_MS mean pause per connection) and a JSON summary.
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
+-- The pause is drawn uniformly from [0, 2 x BENCH_DELAY_MS]: the same mean rate, but the
+-- connections drift apart instead of firing in lock-step bursts that would queue at the server.
 if delay_ms > 0 then
   function delay()
-    return delay_ms
+    return math.random(0, math.floor(2 * delay_ms))
   end
 end
 

@@ -36,5 +36,6 @@ dev: ## Run the backend on :8000 (and the webui on :8080 if present), DEBUG on, 
 
 bench: ## Benchmark cached /api/v1/quotes vs a bare WSGI app under the same gunicorn config
 	$(venv)
+	$(call need,wrk,Install it (Debian: apt-get install wrk).)
 	$(call say,benchmark: backend vs bare WSGI hello-world (a minute or two; results in $(ARTIFACTS)/backend/))
 	@PYTHONPATH=. $(BIN)/python -m bench
