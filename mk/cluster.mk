@@ -72,9 +72,11 @@ deploy: ## Apply kustomize/overlays/kind and wait until every rollout in both na
 	  done; \
 	done
 
-up: ## Everything from nothing: tools, cluster, ingress, images, deploy; idempotent; prints the URLs
+up: ## Everything from nothing: tools, cluster, ingress, images, deploy (CHAOS=1: + Chaos Mesh and the lab); prints the URLs
 	@# One sub-make per step keeps the order even under `make -j`.
-	@for step in tools cluster ingress images deploy urls; do $(MAKE) $$step; done
+	@for step in tools cluster ingress images deploy $(if $(CHAOS),chaos-mesh chaos-deploy) urls; do \
+	  $(MAKE) $$step; \
+	done
 
 urls: ## Print where the dashboard, API, Grafana and Prometheus answer
 	@echo "stockwatch is up:"

@@ -91,5 +91,11 @@ def test_ingress_nginx_comes_from_a_released_controller_tag():
 
 
 def test_up_runs_every_step_in_order():
-    commands = make("-n", "up").stdout
-    assert "for step in tools cluster ingress images deploy urls" in commands
+    commands = " ".join(make("-n", "up").stdout.split())
+    assert "for step in tools cluster ingress images deploy urls;" in commands
+
+
+def test_up_with_chaos_adds_chaos_mesh_and_the_lab_before_the_urls():
+    commands = " ".join(make("-n", "up", "CHAOS=1").stdout.split())
+    steps = "tools cluster ingress images deploy chaos-mesh chaos-deploy urls"
+    assert f"for step in {steps};" in commands
