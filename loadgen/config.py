@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicekit.env import ConfigError, env_float, env_int, env_str
-from servicekit.gunicorn_conf import DEFAULT_METRICS_BIND, bind_port
+from servicekit.gunicorn_conf import bind_port, metrics_bind
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ def load_config() -> LoadgenConfig:
     """Read LOADGEN_* and METRICS_BIND; raise ConfigError naming the first malformed variable."""
     backend = _base_url("LOADGEN_BACKEND_URL", "http://backend:8000")
     webui = _base_url("LOADGEN_WEBUI_URL", "http://webui")
-    metrics_bind = env_str("METRICS_BIND", DEFAULT_METRICS_BIND)
+    metrics_address = metrics_bind()
     try:
-        metrics_port = bind_port(metrics_bind)
+        metrics_port = bind_port(metrics_address)
     except ConfigError as error:
         raise ConfigError(f"METRICS_BIND: {error}") from None
     return LoadgenConfig(
@@ -57,6 +57,6 @@ def load_config() -> LoadgenConfig:
         rate=env_float("LOADGEN_RATE", 5.0, minimum=0.01, maximum=1000.0),
         timeout=env_float("LOADGEN_TIMEOUT", 5.0, minimum=0.1, maximum=120.0),
         max_in_flight=env_int("LOADGEN_MAX_IN_FLIGHT", 200, minimum=1),
-        metrics_host=_metrics_host(metrics_bind),
+        metrics_host=_metrics_host(metrics_address),
         metrics_port=metrics_port,
     )

@@ -7,6 +7,7 @@ import time
 
 from loadgen.config import Target
 from loadgen.generator import LoadGenerator
+from loadgen.metrics import OUTCOMES
 
 
 def _samples(metrics, name: str, **labels: str) -> float:
@@ -72,6 +73,6 @@ def test_stop_event_ends_the_stream_and_waits_for_requests_in_flight(slow_server
     assert sent >= 3
     finished = sum(
         _samples(metrics, "stockwatch_loadgen_requests_total", target="backend", outcome=outcome)
-        for outcome in ("ok", "http_error", "timeout", "connection_error")
+        for outcome in OUTCOMES
     )
     assert finished == sent, "requests in flight at stop were not waited for"

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from prometheus_client import REGISTRY
 
-from tests.support.servers import RunningProcess, free_port, gunicorn_service
+from tests.support.servers import RunningProcess, gunicorn_service
 
 BACKEND = "http://backend.test"
 Stack = tuple[RunningProcess, RunningProcess]  # (backend, webui)
@@ -179,7 +179,7 @@ class _SlowHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_server() -> Iterator[str]:
     """A real HTTP server on loopback that accepts but answers only after 3 s."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _SlowHandler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

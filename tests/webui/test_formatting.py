@@ -52,3 +52,9 @@ def test_volumes_are_compact(volume, shown):
 def test_ages_use_the_largest_whole_unit(seconds, shown):
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
     assert formatting.age(now - timedelta(seconds=seconds), now) == shown
+
+
+def test_each_direction_has_an_arrow_and_a_spoken_word():
+    directions = ("up", "down", "flat")
+    assert [formatting.arrow(d) for d in directions] == ["▲", "▼", "■"]
+    assert [formatting.direction_word(d) for d in directions] == ["up", "down", "unchanged"]

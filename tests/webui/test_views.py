@@ -266,8 +266,9 @@ def test_a_symbol_the_backend_does_not_know_is_a_friendly_404(browser, backend):
     assert "Back to the watchlist" in page.content.decode()
 
 
-def test_a_malformed_symbol_is_a_404_without_asking_the_backend(browser, backend):
-    page = browser.get("/symbol/NOT!A!SYMBOL")
+@pytest.mark.parametrize("symbol", ["NOT!A!SYMBOL", "AAPL%0A"])
+def test_a_malformed_symbol_is_a_404_without_asking_the_backend(browser, backend, symbol):
+    page = browser.get(f"/symbol/{symbol}")
     assert page.status_code == 404
     assert len(backend.calls) == 0
 

@@ -68,7 +68,6 @@ class CallRecord:
 
     state: str  # "up", "erroring" (HTTP 5xx / bad body) or "unreachable" (timeout / refused)
     latency_seconds: float
-    at: datetime
 
     @property
     def latency_ms(self) -> int:
@@ -236,4 +235,4 @@ class BackendClient:
             return BackendRejected(response.status_code, "unknown", response.reason or "")
 
     def _record(self, state: str, started: float) -> None:
-        self.last_call = CallRecord(state, time.perf_counter() - started, datetime.now(UTC))
+        self.last_call = CallRecord(state, time.perf_counter() - started)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +14,12 @@ TIME_LABELS = {"1d": "%H:%M", "5d": "%a %H:%M", "1mo": "%d %b", "6mo": "%d %b", 
 HOVER_LABELS = {"1d": "%H:%M", "5d": "%a %d %b %H:%M", "1mo": "%a %d %b %H:%M"}
 
 
-def _scale(lo: float, hi: float, top: float, bottom: float):
+def direction(change: float | Decimal) -> str:
+    """The sign of a change as "up", "down" or "flat": a line's colour, a price's arrow."""
+    return "up" if change > 0 else "down" if change < 0 else "flat"
+
+
+def _scale(lo: float, hi: float, top: float, bottom: float) -> Callable[[float], float]:
     span = hi - lo or 1.0
 
     def y(value: float) -> float:
@@ -57,10 +62,8 @@ def sparkline(
     y = _scale(lo, hi, pad, height - pad)
     xs = _x_positions(len(values), pad, width - pad)
     points = " ".join(f"{x},{y(v)}" for x, v in zip(xs, values, strict=True))
-    last = values[-1]
-    direction = "up" if last > reference else "down" if last < reference else "flat"
     baseline = y(reference) if previous_close is not None else None
-    return Sparkline(width, height, points, baseline, direction)
+    return Sparkline(width, height, points, baseline, direction(values[-1] - reference))
 
 
 def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
@@ -110,7 +113,7 @@ def price_chart(
     times: Sequence[datetime],
     closes: Sequence[Decimal],
     period: str,
-    format_price,
+    format_price: Callable[[Decimal], str],
     width: int = 800,
     height: int = 320,
 ) -> PriceChart | None:
@@ -131,7 +134,6 @@ def price_chart(
     count = min(6, len(values))
     indices = sorted({round(i * (len(values) - 1) / max(count - 1, 1)) for i in range(count)})
     x_ticks = tuple(Tick(xs[i], times[i].strftime(label_format)) for i in indices)
-    direction = "up" if values[-1] > values[0] else "down" if values[-1] < values[0] else "flat"
     hover_format = HOVER_LABELS.get(period, "%a %d %b %Y")
     points = tuple(
         (x, y(v), f"{t.strftime(hover_format)} · {format_price(c)}")
@@ -148,7 +150,7 @@ def price_chart(
         right,
         top,
         bottom,
-        direction,
+        direction(values[-1] - values[0]),
         xs[-1],
         y(values[-1]),
         points,

@@ -1,4 +1,4 @@
-"""Human formatting of prices, changes, volumes and ages (no locale database needed)."""
+"""Human formatting of prices, changes, volumes, ages and directions (no locale database needed)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ CURRENCIES: dict[str, tuple[str, str, int]] = {
     "HKD": ("HK$", "", 2),
 }
 MINUS = "\u2212"
+# Direction ("up", "down", "flat") -> arrow beside the colour, and the word a screen reader says.
+ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
+DIRECTION_WORDS = {"up": "up", "down": "down", "flat": "unchanged"}
 
 
 def _grouped(value: Decimal, decimals: int) -> str:
@@ -59,6 +62,14 @@ def compact_number(value: int | None) -> str:
         if abs(value) >= limit:
             return f"{value / limit:.1f}{suffix}"
     return str(value)
+
+
+def arrow(direction: str) -> str:
+    return ARROWS.get(direction, ARROWS["flat"])
+
+
+def direction_word(direction: str) -> str:
+    return DIRECTION_WORDS.get(direction, DIRECTION_WORDS["flat"])
 
 
 def age(since: datetime | None, now: datetime) -> str:

@@ -15,7 +15,8 @@ from dashboard import charts, formatting
 from dashboard.backend import BackendClient, BackendRejected, Fetch
 from dashboard.payloads import History, Quote
 
-SYMBOL = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
+# Matched with fullmatch: `$` would also accept a trailing newline ("/symbol/AAPL%0A").
+SYMBOL = re.compile(r"[A-Z0-9^][A-Z0-9.\-=^]{0,14}")
 # Chart period -> candle interval; each pair is one Yahoo accepts (intraday data only reaches
 # back 60 days, hourly two years).
 PERIODS = {"1d": "5m", "5d": "30m", "1mo": "1h", "6mo": "1d", "1y": "1d"}
@@ -95,8 +96,6 @@ def watchlist_page(backend: BackendClient) -> WatchlistPage:
 
 @dataclass(frozen=True)
 class PeriodStats:
-    first: Decimal
-    last: Decimal
     high: Decimal
     low: Decimal
     change: Decimal
@@ -111,13 +110,11 @@ def _period_stats(history: History) -> PeriodStats | None:
     change = last - first
     percent = (change / first * 100) if first else None
     return PeriodStats(
-        first,
-        last,
         max(c.high for c in history.candles),
         min(c.low for c in history.candles),
         change,
         percent,
-        "up" if change > 0 else "down" if change < 0 else "flat",
+        charts.direction(change),
     )
 
 

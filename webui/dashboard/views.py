@@ -17,17 +17,29 @@ from dashboard.backend import BackendRejected
 from dashboard.metrics import DEGRADED_PAGES
 
 
-def _status_context(data_since: datetime | None) -> dict:
-    return {"data_age": formatting.age(data_since, datetime.now(UTC)) if data_since else None}
+def _render_page(
+    request: HttpRequest,
+    template: str,
+    name: str,
+    page: pages.WatchlistPage | pages.SymbolPage,
+    **context,
+) -> HttpResponse:
+    """Render a page assembled by `pages`, counting it when it lacks fresh backend data."""
+    if page.degraded or page.unavailable:
+        DEGRADED_PAGES.labels(page=name).inc()
+    data_age = formatting.age(page.data_since, datetime.now(UTC))
+    # With nothing to show, say so in the status code too (never a 500 for a backend outage).
+    return render(
+        request,
+        template,
+        {"page": page, "data_age": data_age, **context},
+        status=503 if page.unavailable else 200,
+    )
 
 
 def _render_watchlist(request: HttpRequest, template: str) -> HttpResponse:
     page = pages.watchlist_page(pages.client())
-    if page.degraded or page.unavailable:
-        DEGRADED_PAGES.labels(page="watchlist").inc()
-    context = {"page": page, **_status_context(page.data_since)}
-    # With nothing to show, say so in the status code too (never a 500 for a backend outage).
-    return render(request, template, context, status=503 if page.unavailable else 200)
+    return _render_page(request, template, "watchlist", page)
 
 
 @never_cache
@@ -44,7 +56,7 @@ def watchlist_live(request: HttpRequest) -> HttpResponse:
 @never_cache
 def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
     canonical = symbol.upper()
-    if not pages.SYMBOL.match(canonical):
+    if not pages.SYMBOL.fullmatch(canonical):
         raise Http404("not a ticker symbol")
     period = request.GET.get("period", "1d")
     if period not in pages.PERIODS:
@@ -55,11 +67,8 @@ def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
         page = pages.symbol_page(pages.client(), canonical, period)
     except BackendRejected as rejection:
         raise Http404(rejection.message) from rejection
-    if page.degraded or page.unavailable:
-        DEGRADED_PAGES.labels(page="symbol").inc()
-    context = {"page": page, "periods": list(pages.PERIODS), **_status_context(page.data_since)}
-    return render(
-        request, "dashboard/symbol.html", context, status=503 if page.unavailable else 200
+    return _render_page(
+        request, "dashboard/symbol.html", "symbol", page, periods=list(pages.PERIODS)
     )
 
 
@@ -73,9 +82,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "static_files": "ok" if collected else "missing",
         "backend": last.state if last else "unknown",
     }
-    ready = checks["static_files"] == "ok"
-    body = {"status": "ready" if ready else "not_ready", "checks": checks}
-    return JsonResponse(body, status=200 if ready else 503)
+    body = {"status": "ready" if collected else "not_ready", "checks": checks}
+    return JsonResponse(body, status=200 if collected else 503)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
