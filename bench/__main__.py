@@ -20,11 +20,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from servicekit.env import env_int
 from tests.support.servers import REPO, free_port, running, service_env
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+SECONDS = env_int("BENCH_SECONDS", 5, minimum=1)
+ROUNDS = env_int("BENCH_ROUNDS", 3, minimum=1)
+CONNECTIONS = env_int("BENCH_CONNECTIONS", 16, minimum=1)
 OUT = REPO / "artifacts" / "backend" / "bench.json"
 LUA = Path(__file__).with_name("report.lua")
 
@@ -98,10 +99,10 @@ def serve(name: str, wsgi: str, path: str, workdir: Path) -> Iterator[tuple[str,
     env = service_env("backend", workdir, {"PRICE_PROVIDER": "simulated"})
     env |= {"GUNICORN_BIND": f"127.0.0.1:{port}", "METRICS_BIND": f"127.0.0.1:{metrics_port}"}
     base = f"http://127.0.0.1:{port}"
+    url = base + path
     argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi]
-    with running(name, argv, workdir / "gunicorn.log", base + path, base, env=env,
+    with running(name, argv, workdir / "gunicorn.log", url, base, env=env,
                  cwd=REPO / "backend") as server:  # fmt: skip
-        url = base + path
         for _ in range(20):  # every worker loads its app and fills its cache
             urllib.request.urlopen(url, timeout=10).read()  # noqa: S310 - loopback URL we built
         wrk(url, 2)
@@ -121,8 +122,8 @@ def measure_all(workdir: Path) -> list[Result]:
                 runs[name].append(wrk(url, SECONDS))
         results = []
         for name, (url, master) in servers.items():
-            top = sorted(runs[name], key=lambda run: run.rps)[len(runs[name]) // 2]  # median
-            results.append(Result(name, top, paced(url, top.rps / 2), worker_rss_mib(master)))
+            median = sorted(runs[name], key=lambda run: run.rps)[len(runs[name]) // 2]
+            results.append(Result(name, median, paced(url, median.rps / 2), worker_rss_mib(master)))
         return results
 
 

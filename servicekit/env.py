@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 
@@ -22,7 +23,7 @@ def _raw(name: str) -> str | None:
 
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
-    """A string; blank counts as unset. `required` raises when neither value nor default exist."""
+    """A string; blank counts as unset. `required` raises when it is unset, whatever the default."""
     value = _raw(name)
     if value is not None:
         return value
@@ -60,7 +61,7 @@ def env_float(
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ConfigError(f"{name}={raw!r} is not a finite number")
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}")

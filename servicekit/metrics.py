@@ -16,7 +16,7 @@ from prometheus_client import (
 )
 
 from servicekit.gunicorn_conf import bind_port, metrics_bind
-from servicekit.health import json_error, require_get
+from servicekit.health import handler404, require_get
 
 # Request latency buckets for a fast JSON API: 5 ms ... 10 s.
 LATENCY_BUCKETS = (
@@ -66,5 +66,5 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     sock = request.META.get("gunicorn.socket")
     # The accepting socket's local port decides, not the client-controlled Host header.
     if sock is not None and sock.getsockname()[1] != _metrics_port():
-        return json_error(404, "not_found", f"no route for {request.path}")
+        return handler404(request)
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

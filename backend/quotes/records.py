@@ -90,6 +90,11 @@ class History:
     stale: bool = False
 
     def as_stale(self) -> History:
+        return self._stale_copy
+
+    @cached_property
+    def _stale_copy(self) -> History:
+        # Made once: during a back-off every lookup serves it, and its `encoded` body with it.
         return replace(self, stale=True)
 
     def to_json(self) -> dict[str, Any]:

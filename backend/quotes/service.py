@@ -63,12 +63,11 @@ class QuoteService:
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready when the quote cache is warm or the provider answers for the first symbol."""
         detail: dict[str, Any] = {"provider": self.provider.name}
-        if self.quote_cache.has_value():
-            return True, detail | {"cache": "warm"}
-        try:
-            self.quote(self.watchlist[0])
-        except UpstreamError as error:
-            return False, detail | {"cache": "cold", "reason": error.reason}
+        if not self.quote_cache.has_value():
+            try:
+                self.quote(self.watchlist[0])
+            except UpstreamError as error:
+                return False, detail | {"cache": "cold", "reason": error.reason}
         return True, detail | {"cache": "warm"}
 
 

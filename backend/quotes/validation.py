@@ -14,11 +14,12 @@ SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-=^]{0,14}")
 class InvalidRequest(Exception):
     """Input the API refuses: becomes a 400 with `code` and `message`."""
 
-    def __init__(self, code: str, message: str, status: int = 400):
+    status = 400
+
+    def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = status
 
 
 def parse_symbol(raw: str) -> str:

@@ -42,6 +42,10 @@ def json_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+# The document is static: encoded once, not on every request.
+_OPENAPI_BODY = json.dumps(OPENAPI_DOCUMENT).encode()
+
+
 @json_api
 def symbols(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"symbols": settings.WATCHLIST})
@@ -72,13 +76,13 @@ def quote_detail(request: HttpRequest, symbol: str) -> HttpResponse:
 def history(request: HttpRequest, symbol: str) -> HttpResponse:
     symbol = parse_symbol(symbol)
     period, interval = parse_period_interval(request.GET.get("period"), request.GET.get("interval"))
-    candles = get_service().history(symbol, period, interval)
-    return HttpResponse(candles.encoded, content_type="application/json")
+    found = get_service().history(symbol, period, interval)
+    return HttpResponse(found.encoded, content_type="application/json")
 
 
 @json_api
 def openapi(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(OPENAPI_DOCUMENT)
+    return HttpResponse(_OPENAPI_BODY, content_type="application/json")
 
 
 @require_get

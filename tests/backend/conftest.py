@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,6 +98,6 @@ def metric() -> Callable[..., float]:
 
 
 @pytest.fixture
-def fake_clock() -> Iterator[list[float]]:
+def fake_clock() -> list[float]:
     """A monotonic clock the test moves by hand: `fake_clock[0] += 31`."""
-    yield [1000.0]
+    return [1000.0]

@@ -41,6 +41,13 @@ def upstream_fetch():
     return Upstream()
 
 
+def wait_for_waiters(cache: QuoteCache, key: str, count: int) -> None:
+    """Poll (10 s at most) until `count` lookups of `key` share the fetch in progress."""
+    deadline = time.monotonic() + 10
+    while cache.waiting(key) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def test_fresh_value_is_served_without_fetching(cache, upstream_fetch, metric):
     hits = metric("stockwatch_cache_requests_total", cache="quote", result="hit")
     cache.get("AAPL", upstream_fetch)
@@ -123,9 +130,7 @@ def test_concurrent_lookups_of_one_key_cause_one_fetch():
 
     with ThreadPoolExecutor(16) as pool:
         futures = [pool.submit(cache.get, "AAPL", slow_fetch) for _ in range(16)]
-        deadline = time.monotonic() + 10
-        while cache.waiting("AAPL") < 16 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_for_waiters(cache, "AAPL", 16)
         assert cache.waiting("AAPL") == 16
         release.set()
         results = [future.result(timeout=10) for future in futures]
@@ -146,10 +151,14 @@ def test_concurrent_lookups_share_an_upstream_failure():
 
     with ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(cache.get, "AAPL", failing_fetch) for _ in range(4)]
-        deadline = time.monotonic() + 10
-        while cache.waiting("AAPL") < 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_for_waiters(cache, "AAPL", 4)
         release.set()
         errors = [future.exception(timeout=10) for future in futures]
     assert len(calls) == 1
     assert all(isinstance(error, UpstreamError) for error in errors)
+
+
+def test_a_stale_history_is_made_and_encoded_once(simulated):
+    history = simulated.history("AAPL", "1d", "5m")
+    assert history.as_stale() is history.as_stale()
+    assert history.as_stale().stale is True

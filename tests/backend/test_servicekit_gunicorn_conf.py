@@ -1,5 +1,6 @@
 """servicekit.gunicorn_conf: binds, sizing and the multiprocess metrics directory lifecycle."""
 
+import json
 import logging
 from types import SimpleNamespace
 
@@ -87,8 +88,6 @@ def test_child_exit_removes_the_dead_workers_live_gauge_files(monkeypatch, tmp_p
 
 
 def test_access_log_format_renders_json():
-    import json
-
     atoms = {key: "x" for key in "thmUqHbap"} | {"s": 200, "M": 3}
     entry = json.loads(gunicorn_conf.ACCESS_LOG_FORMAT % atoms)
     assert entry["status"] == 200

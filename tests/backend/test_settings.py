@@ -4,13 +4,12 @@ import os
 import runpy
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from servicekit.env import ConfigError
+from tests.support.servers import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "DJANGO_DEBUG": "false",

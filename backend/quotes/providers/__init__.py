@@ -22,7 +22,7 @@ class UpstreamError(Exception):
 
 
 class Provider(Protocol):
-    """A source of quotes and candles. `name` is the `source` it reports."""
+    """A source of quotes and candles, named in metrics and /readyz (`auto` for the fallback)."""
 
     name: str
 

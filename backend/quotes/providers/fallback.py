@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,7 +57,6 @@ class FallbackProvider:
         self.fallback = fallback
         self.cooldown = cooldown
         self.clock = clock
-        self._lock = threading.Lock()
         self._skip_primary_until = float("-inf")
 
     def _call(self, operation: str, *args: str) -> Any:
@@ -68,8 +66,7 @@ class FallbackProvider:
             except UpstreamError as error:
                 if error.reason == "empty":
                     raise
-                with self._lock:
-                    self._skip_primary_until = self.clock() + self.cooldown
+                self._skip_primary_until = self.clock() + self.cooldown
                 log.warning(
                     "primary provider failed, falling back for %.0fs",
                     self.cooldown,

@@ -53,6 +53,7 @@ INSTRUMENTS = {
 }
 
 
+@lru_cache(maxsize=1024)  # asked once per rounded price: thousands of times per history
 def instrument_for(symbol: str) -> Instrument:
     """The known instrument, or a stable made-up one derived from the symbol's hash."""
     known = INSTRUMENTS.get(symbol)
