@@ -35,6 +35,8 @@ UID = "stockwatch-overview"
 TITLE = "stockwatch overview"
 DATASOURCE_UID = "stockwatch-prometheus"  # grafana/provisioning/datasources/prometheus.yaml
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
+# Grafana's built-in source of annotations stored in Grafana itself.
+GRAFANA_ANNOTATIONS = DataSourceRef(type_val="grafana", uid="-- Grafana --")
 # Annotations the chaos lab writes through Grafana's HTTP API carry this tag.
 CHAOS_TAG = "chaos"
 
@@ -46,6 +48,10 @@ LATENCY_BUCKETS = "django_http_requests_latency_seconds_by_view_method_bucket"
 # The pod-level cgroup series of cAdvisor: no container, no image (which leaves out the pause
 # container), but a pod. It accounts everything in the pod, StressChaos's stress-ng included.
 POD_CGROUP = f'{NS}, container="", image="", pod!=""'
+CHAOS_EXPERIMENTS = (
+    "sum by (kind) (chaos_controller_manager_chaos_experiments"
+    f'{{{NS}, phase=~"running|injecting"}}) > 0'
+)
 
 # Where a panel's data comes from decides how tests/monitoring proves its queries: "app" series
 # come from a live backend/webui/loadgen scrape, "kubernetes" ones from synthetic cAdvisor and
@@ -379,7 +385,7 @@ def _annotations() -> list[builder.AnnotationQuery]:
         # This dashboard's own annotations, e.g. the chaos lab's inject/recover marks.
         builder.AnnotationQuery()
         .name("Annotations & Alerts")
-        .datasource(DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+        .datasource(GRAFANA_ANNOTATIONS)
         .type("dashboard")
         .icon_color("rgba(0, 211, 255, 1)")
         .enable(True)
@@ -387,7 +393,7 @@ def _annotations() -> list[builder.AnnotationQuery]:
         # Chaos lab marks on any dashboard, found by tag.
         builder.AnnotationQuery()
         .name("Chaos lab")
-        .datasource(DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+        .datasource(GRAFANA_ANNOTATIONS)
         .type("tags")
         .target(
             builder.AnnotationTarget().type("tags").tags([CHAOS_TAG]).match_any(True).limit(100)
@@ -402,12 +408,6 @@ def _annotations() -> list[builder.AnnotationQuery]:
         .icon_color("orange")
         .enable(True),
     ]
-
-
-CHAOS_EXPERIMENTS = (
-    "sum by (kind) (chaos_controller_manager_chaos_experiments"
-    f'{{{NS}, phase=~"running|injecting"}}) > 0'
-)
 
 
 def build() -> dict:

@@ -1,6 +1,6 @@
 # Chaos Mesh (install, experiments, Schedules, Workflow) and the load generator.
-# KUBECTL, KUBE_CONTEXT and APP_NAMESPACE come from mk/cluster.mk: every call names the kind
-# context, so these targets never touch another cluster.
+# KUBECTL, KUBE_CONTEXT, APP_NAMESPACE and need_kubectl come from mk/cluster.mk: every call names
+# the kind context, so these targets never touch another cluster.
 
 CHAOS_MESH_VERSION := 2.8.3
 CHAOS_MESH_NAMESPACE := chaos-mesh
@@ -29,7 +29,7 @@ need_chaos_mesh = @$(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1 |
 
 chaos-mesh: ## Install Chaos Mesh 2.8.3 with Helm (namespace chaos-mesh, dashboard :32333); waits
 	$(call need,helm,Install Helm 3: https://helm.sh/docs/intro/install/)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,installing Chaos Mesh $(CHAOS_MESH_VERSION) into $(KUBE_CONTEXT) namespace $(CHAOS_MESH_NAMESPACE))
 	@helm repo add chaos-mesh https://charts.chaos-mesh.org --force-update >/dev/null
 	@helm repo update chaos-mesh
@@ -42,7 +42,7 @@ chaos-mesh: ## Install Chaos Mesh 2.8.3 with Helm (namespace chaos-mesh, dashboa
 	@echo "ok: Chaos Mesh is ready; dashboard at http://localhost:32333/"
 
 chaos-stop: ## Pause every Schedule, then delete every Chaos Mesh object in stock-monitoring
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_chaos_mesh)
 	$(call say,pausing Schedules and deleting all chaos in $(APP_NAMESPACE))
 	@# Paused first, so no Schedule starts a new run while the objects are being deleted.
@@ -61,7 +61,7 @@ chaos-stop: ## Pause every Schedule, then delete every Chaos Mesh object in stoc
 
 chaos-mesh-uninstall: ## Delete all chaos, then the Chaos Mesh release (its CRDs too with CRDS=1)
 	$(call need,helm,Install Helm 3: https://helm.sh/docs/intro/install/)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	@if $(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1; then \
 	  printf '\033[1;34m==> %s\033[0m\n' "deleting chaos objects in every namespace while the controller can still recover them"; \
 	  $(KUBECTL) delete --all --all-namespaces --ignore-not-found --wait --timeout=$(CHAOS_DELETE_TIMEOUT) \
@@ -84,7 +84,7 @@ chaos-mesh-uninstall: ## Delete all chaos, then the Chaos Mesh release (its CRDs
 	@echo "ok: Chaos Mesh uninstalled"
 
 chaos-deploy: ## Apply kustomize/overlays/chaos: kind stack + load generator + Schedules + Workflow
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_chaos_mesh)
 	$(call say,applying $(CHAOS_OVERLAY) to $(KUBE_CONTEXT) (the Workflow chaos-lab starts now))
 	@$(KUBECTL) apply --server-side --field-manager=stockwatch -k '$(CHAOS_OVERLAY)'
@@ -95,7 +95,7 @@ chaos-deploy: ## Apply kustomize/overlays/chaos: kind stack + load generator + S
 	@echo "ok: chaos lab deployed; 'make chaos-status' shows the Schedules and the Workflow"
 
 chaos-apply: ## Run one experiment now: make chaos-apply NAME=pod-kill (see chaos/experiments/)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	@test -n "$(NAME)" || { echo "error: say which experiment: make chaos-apply NAME=<one of: $(basename $(notdir $(wildcard $(CHAOS_EXPERIMENTS)/*.yaml)))>" >&2; exit 1; }
 	@test -f '$(CHAOS_EXPERIMENTS)/$(NAME).yaml' || { echo "error: no experiment $(CHAOS_EXPERIMENTS)/$(NAME).yaml (have: $(basename $(notdir $(wildcard $(CHAOS_EXPERIMENTS)/*.yaml))))" >&2; exit 1; }
 	$(need_chaos_mesh)
@@ -107,7 +107,7 @@ chaos-apply: ## Run one experiment now: make chaos-apply NAME=pod-kill (see chao
 	@echo "follow it: $(KUBECTL) -n $(APP_NAMESPACE) describe -f $(CHAOS_EXPERIMENTS)/$(NAME).yaml"
 
 chaos-workflow: ## (Re)start the Workflow chaos-lab: pod-kill, cpu-stress, network-delay in order
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_chaos_mesh)
 	$(call say,restarting Workflow chaos-lab in $(APP_NAMESPACE))
 	@$(KUBECTL) -n $(APP_NAMESPACE) delete workflows.chaos-mesh.org chaos-lab --ignore-not-found \
@@ -116,7 +116,7 @@ chaos-workflow: ## (Re)start the Workflow chaos-lab: pod-kill, cpu-stress, netwo
 	@echo "ok: chaos-lab started (about 10.5 minutes); 'make chaos-status' follows it"
 
 chaos-status: ## List Schedules, Workflows and experiments in stock-monitoring
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_chaos_mesh)
 	@$(KUBECTL) -n $(APP_NAMESPACE) get \
 	  schedules.chaos-mesh.org,workflows.chaos-mesh.org,workflownodes.chaos-mesh.org,$(call chaos_resource_list,$(CHAOS_RESOURCES))

@@ -16,6 +16,8 @@ INGRESS_NGINX_MANIFEST := https://raw.githubusercontent.com/kubernetes/ingress-n
 SVC ?=
 FOLLOW ?=
 comma := ,
+# need_kubectl: fail fast, with where to get it, when kubectl is missing (shared with mk/chaos.mk).
+need_kubectl = $(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
 # need_cluster: fail fast when the kind cluster is not there (or not answering).
 need_cluster = @$(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
   echo "error: no cluster answers at context $(KUBE_CONTEXT); run 'make cluster' (or 'make up')." >&2; exit 1; }
@@ -46,7 +48,7 @@ cluster: ## Create the kind cluster (1 control-plane + 2 workers) unless it exis
 	fi
 
 ingress: ## Install ingress-nginx (pinned release, kind flavour) and wait until it is ready
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_cluster)
 	$(call say,installing ingress-nginx $(INGRESS_NGINX_VERSION) into $(KUBE_CONTEXT))
 	@$(KUBECTL) apply -f '$(INGRESS_NGINX_MANIFEST)'
@@ -55,7 +57,7 @@ ingress: ## Install ingress-nginx (pinned release, kind flavour) and wait until 
 	  --selector=app.kubernetes.io/component=controller --timeout=$(ROLLOUT_TIMEOUT)
 
 deploy: ## Apply kustomize/overlays/kind and wait until every rollout in both namespaces is done
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_cluster)
 	$(call say,applying $(KIND_OVERLAY) to $(KUBE_CONTEXT))
 	@# The ingress-nginx admission webhook can refuse Ingresses for a few seconds after the
@@ -86,7 +88,7 @@ urls: ## Print where the dashboard, API, Grafana and Prometheus answer
 	@echo "  Prometheus  http://localhost/prometheus/   (NodePort: http://localhost:30090/prometheus/)"
 
 status: ## Show nodes, workloads, Services and Ingresses of the stack
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_cluster)
 	@$(KUBECTL) get nodes -o wide
 	@for ns in $(APP_NAMESPACE) $(MONITORING_NAMESPACE); do \
@@ -95,7 +97,7 @@ status: ## Show nodes, workloads, Services and Ingresses of the stack
 	done
 
 logs: ## Recent logs of the app pods (SVC=backend|webui|loadgen to pick one, FOLLOW=1 to follow)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(need_cluster)
 	@$(KUBECTL) -n $(APP_NAMESPACE) logs --prefix --all-containers --tail=100 --max-log-requests=10 \
 	  $(if $(FOLLOW),--follow) \

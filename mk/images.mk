@@ -1,7 +1,7 @@
 # Container images: `images` builds them for the kind cluster; `test-images` builds and runs them
 # daemonlessly (podman + a Debian stand-in base) and checks the recipes without any engine.
+# KIND_CLUSTER comes from mk/cluster.mk.
 
-KIND_CLUSTER ?= stockwatch
 IMAGE_SERVICES := backend webui loadgen
 # The manifests pin `stockwatch/<service>:dev` with imagePullPolicy IfNotPresent.
 IMAGE_TAG := dev

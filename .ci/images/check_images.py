@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.images.cluster_env import container_env
-from tests.support.render import render
+from tests.support.render import overlay, render
+from tests.support.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_SCRIPT = Path(__file__).with_name("base-image.sh")
@@ -67,16 +67,9 @@ def podman(*args: str, check: bool = True, timeout: float = 900) -> subprocess.C
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def cluster_env(service: str) -> dict[str, str]:
     """The env a service's container gets from the overlay that deploys it (ConfigMap, Secret)."""
-    overlay = "chaos" if service == "loadgen" else "kind"
-    return container_env(render(REPO / "kustomize" / "overlays" / overlay), service)
+    return container_env(render(overlay("chaos" if service == "loadgen" else "kind")), service)
 
 
 def build(service: str, tag: str, context: Path) -> None:

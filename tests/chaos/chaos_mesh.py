@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.render import REPO
+from tests.support.render import REPO, overlay, pod_templates
 
 EXPERIMENTS_DIR = REPO / "chaos" / "experiments"
-CHAOS_OVERLAY = REPO / "kustomize" / "overlays" / "chaos"
+CHAOS_OVERLAY = overlay("chaos")
 NAMESPACE = "stock-monitoring"
 MAX_NAME_LENGTH = 57  # Schedule and Workflow add suffixes to the names of what they create.
 
@@ -155,31 +155,11 @@ def _selects(selector: dict, namespace: str, labels: dict[str, str]) -> bool:
     )
 
 
-def pod_templates(objects: list[dict]) -> list[tuple[str, str, dict[str, str]]]:
-    """(workload name, namespace, pod labels) of every workload's pod template in `objects`."""
-    workloads = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
-    return [
-        (
-            obj["metadata"]["name"],
-            obj["metadata"].get("namespace", ""),
-            obj["spec"]["template"]["metadata"].get("labels", {}),
-        )
-        for obj in objects
-        if obj.get("kind") in workloads
-    ]
-
-
 def selected_workloads(selector: dict, objects: list[dict]) -> set[tuple[str, str]]:
     """(namespace, workload) pairs whose pods `selector` selects."""
-    return {
-        (namespace, name)
-        for name, namespace, labels in pod_templates(objects)
-        if _selects(selector, namespace, labels)
-    }
-
-
-def by_name(objects: list[dict], kind: str, name: str) -> dict:
-    """The one object of `kind` called `name`."""
-    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-    assert len(matches) == 1, f"expected exactly one {kind} {name}, found {len(matches)}"
-    return matches[0]
+    selected = set()
+    for workload, template in pod_templates(objects):
+        namespace = workload["metadata"].get("namespace", "")
+        if _selects(selector, namespace, template["metadata"].get("labels", {})):
+            selected.add((namespace, workload["metadata"]["name"]))
+    return selected

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.chaos_mesh import CHAOS_KINDS, NAMESPACE, by_name
-from tests.support.render import by_kind
+from tests.chaos.chaos_mesh import CHAOS_KINDS, NAMESPACE
+from tests.support.render import by_name
 from tests.support.validate import validate_object
 
 
@@ -81,7 +81,7 @@ def test_load_generator_runs_the_local_image_restricted_with_limits_and_probes(l
 
 def test_load_generator_is_configured_for_the_in_cluster_services(chaos_overlay, loadgen):
     config_name = _container(loadgen, "loadgen")["envFrom"][0]["configMapRef"]["name"]
-    config = by_name(by_kind(chaos_overlay, "ConfigMap"), "ConfigMap", config_name)["data"]
+    config = by_name(chaos_overlay, "ConfigMap", config_name)["data"]
     assert config["LOADGEN_BACKEND_URL"] == "http://backend:8000"
     assert config["LOADGEN_WEBUI_URL"] == "http://webui"
     assert config["METRICS_BIND"] == "0.0.0.0:9000"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.chaos_mesh import TEMPLATE_KEYS, TEMPLATE_TYPES, by_name, parse_duration
+from tests.chaos.chaos_mesh import TEMPLATE_KEYS, TEMPLATE_TYPES, parse_duration
+from tests.support.render import by_name
 
 STEPS = [
     "pod-kill",

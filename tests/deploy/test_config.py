@@ -4,14 +4,13 @@ listeners on the ports the pods expose, the secret key from a Secret that a user
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 import yaml
 
 from tests.deploy.contract import service_variables
 from tests.deploy.manifests import container_env, namespace_of
-from tests.support.render import BASE, OVERLAYS, by_kind, render
+from tests.support.render import BASE, by_kind, overlay, render
 
 SERVICES = ["backend", "webui"]
 # Values the contract leaves to the deployment: the secret comes from a Secret, the bind
@@ -100,9 +99,7 @@ def test_an_overlay_can_replace_the_dev_secret_key(tmp_path):
                 "apiVersion": "kustomize.config.k8s.io/v1beta1",
                 "kind": "Kustomization",
                 # kustomize accepts only relative paths to other kustomizations.
-                "resources": [
-                    os.path.relpath(next(o for o in OVERLAYS if o.name == "kind"), tmp_path)
-                ],
+                "resources": [os.path.relpath(overlay("kind"), tmp_path)],
                 "secretGenerator": [
                     {
                         "name": "django-secret",
@@ -114,14 +111,7 @@ def test_an_overlay_can_replace_the_dev_secret_key(tmp_path):
             }
         )
     )
-    rendered = subprocess.run(
-        ["kubectl", "kustomize", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    objects = list(yaml.safe_load_all(rendered))
+    objects = render(tmp_path)
     [secret] = [s for s in by_kind(objects, "Secret") if s["metadata"]["name"].startswith("django")]
     ref = container_of(objects, "backend")["env"][0]["valueFrom"]["secretKeyRef"]
     assert ref["name"] == secret["metadata"]["name"]

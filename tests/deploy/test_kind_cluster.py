@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from tests.support.render import OVERLAYS, REPO, by_kind, render
+from tests.support.render import REPO, by_kind, overlay, render
 from tests.support.validate import KUBERNETES_VERSION
 
 CLUSTER = yaml.safe_load((REPO / "kind" / "cluster.yaml").read_text())
@@ -70,7 +70,7 @@ def test_the_contract_node_ports_are_published():
 
 
 def test_every_node_port_the_kind_overlay_uses_is_published():
-    kind = render(next(o for o in OVERLAYS if o.name == "kind"))
+    kind = render(overlay("kind"))
     node_ports = {
         port["nodePort"]
         for service in by_kind(kind, "Service")

@@ -10,11 +10,13 @@ import pytest
 from servicekit.gunicorn_conf import GRACEFUL_TIMEOUT
 from tests.deploy.manifests import (
     container_env,
+    container_ports,
     containers,
     exposes,
     labels_match,
     name_of,
     namespace_of,
+    pod_labels,
     pods,
 )
 from tests.support.render import by_kind
@@ -139,7 +141,7 @@ def test_disruption_budgets_leave_room_to_drain_a_node(objects):
         if isinstance(pdb["spec"].get("minAvailable"), int)
         for workload, template in pods(objects, namespace_of(pdb))
         if workload["kind"] == "Deployment"
-        and labels_match(pdb["spec"]["selector"], template["metadata"].get("labels", {}))
+        and labels_match(pdb["spec"]["selector"], pod_labels(template))
         and pdb["spec"]["minAvailable"] >= workload["spec"].get("replicas", 1)
     ]
     assert blocking == []
@@ -306,20 +308,19 @@ def test_serving_pods_spread_across_nodes_without_blocking_scheduling(app_object
 
 
 def test_app_pods_are_scraped_on_their_metrics_port(app_objects):
+    expected = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(METRICS_PORT),
+        "prometheus.io/path": "/metrics",
+    }
     problems = []
     for workload, template in app_pods(app_objects):
         annotations = template.get("metadata", {}).get("annotations", {})
-        expected = {
-            "prometheus.io/scrape": "true",
-            "prometheus.io/port": str(METRICS_PORT),
-            "prometheus.io/path": "/metrics",
-        }
         if {key: annotations.get(key) for key in expected} != expected:
             problems.append(f"{name_of(workload)}: scrape annotations {annotations}")
         metrics_ports = [
             port["containerPort"]
-            for c in template["spec"]["containers"]
-            for port in c.get("ports", [])
+            for port in container_ports(template)
             if port.get("name") == "metrics"
         ]
         if metrics_ports != [METRICS_PORT]:

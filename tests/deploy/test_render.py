@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.deploy.manifests import CLUSTER_SCOPED_KINDS, name_of, namespace_of
-from tests.support.render import OVERLAYS, render
+from tests.support.render import overlay, render
 
 
 def test_every_tree_renders_objects(objects):
@@ -35,8 +35,6 @@ def test_every_namespace_used_is_created_by_the_same_tree(objects):
 
 def test_the_kind_overlay_holds_the_app_and_the_monitoring_stack():
     namespaces = {
-        obj["metadata"]["name"]
-        for obj in render(next(o for o in OVERLAYS if o.name == "kind"))
-        if obj["kind"] == "Namespace"
+        obj["metadata"]["name"] for obj in render(overlay("kind")) if obj["kind"] == "Namespace"
     }
     assert {"stock-monitoring", "monitoring"} <= namespaces

@@ -12,8 +12,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("backend", "webui", "loadgen")
+DJANGO_SERVICES = ("backend", "webui")
 PYTHON_MINOR = "3.11"
 RUNTIME_UID = 10001
 # Packages that live in this repository; everything else comes from the lock.

@@ -20,12 +20,18 @@ from pathlib import Path
 import pytest
 
 from tests.images.cluster_env import container_env
-from tests.images.recipe import REPO, SERVICES, BuildContext, Dockerfile, image_files, parse
-from tests.support.render import render
+from tests.images.recipe import (
+    DJANGO_SERVICES,
+    SERVICES,
+    BuildContext,
+    Dockerfile,
+    image_files,
+    parse,
+)
+from tests.support.render import REPO, overlay, render
 from tests.support.servers import free_port, running
 
 VENV_CACHE = REPO / "artifacts" / "images" / "venvs"
-DJANGO_SERVICES = ("backend", "webui")
 SETTINGS = {"backend": "backend_site.settings", "webui": "webui_site.settings"}
 INSTALL_TIMEOUT_SECONDS = 600
 # The first test of a service may install its lock from PyPI.
@@ -93,7 +99,7 @@ def host_env(image_env: dict[str, str], mapping: dict[str, Path]) -> dict[str, s
 
 def production_env(service: str) -> dict[str, str]:
     """The env the kind overlay gives the container, with a production-grade random secret."""
-    env = container_env(render(REPO / "kustomize" / "overlays" / "kind"), service)
+    env = container_env(render(overlay("kind")), service)
     env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the image's value, mapped to a host tmp dir
     return env

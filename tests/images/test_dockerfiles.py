@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.images.recipe import (
-    REPO,
+    DJANGO_SERVICES,
     SERVICES,
     BuildContext,
     Dockerfile,
@@ -20,9 +20,9 @@ from tests.images.recipe import (
     parse,
     user_problems,
 )
+from tests.support.render import REPO
 
 PORTS = {"backend": {"8000", "9000"}, "webui": {"8080", "9000"}, "loadgen": {"9000"}}
-DJANGO_SERVICES = ("backend", "webui")
 
 
 @pytest.fixture(scope="module")

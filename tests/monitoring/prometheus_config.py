@@ -13,13 +13,23 @@ from typing import Any
 
 import yaml
 
-from tests.support.render import REPO, render
+from tests.support.render import overlay, render
 
-OVERLAY = REPO / "kustomize" / "overlays" / "monitoring"
+OVERLAY = overlay("monitoring")
 RULES_DIR = OVERLAY / "prometheus" / "rules"
 RULE_FILES = sorted(RULES_DIR.glob("*.yml"))
 TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 APP_NAMESPACE = "stock-monitoring"
+
+
+def rules() -> list[dict]:
+    """Every recording rule and alert of the repository's rule files, in file order."""
+    return [
+        rule
+        for path in RULE_FILES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def monitoring_objects() -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import PurePosixPath
 
 import pytest
@@ -15,7 +14,8 @@ from tests.monitoring.prometheus_config import (
     monitoring_objects,
     rendered_config,
 )
-from tests.support.render import REPO
+from tests.support.prometheus import promtool
+from tests.support.render import REPO, by_name
 
 COMPOSE = REPO / "compose.yaml"
 COMPOSE_PROMETHEUS = OVERLAY / "prometheus" / "prometheus.compose.yml"
@@ -48,12 +48,12 @@ def bind_mounts(service: dict) -> dict[str, str]:
     return mounts
 
 
+def compose_prometheus_config() -> dict:
+    return yaml.safe_load(COMPOSE_PROMETHEUS.read_text())
+
+
 def workload(kind: str, name: str) -> dict:
-    return next(
-        obj
-        for obj in monitoring_objects()
-        if obj["kind"] == kind and obj["metadata"]["name"] == name
-    )
+    return by_name(monitoring_objects(), kind, name)
 
 
 def test_compose_runs_the_four_services(services):
@@ -111,7 +111,7 @@ def test_every_bind_mount_exists(services):
 
 def test_prometheus_mounts_the_clusters_rule_files(services):
     mounts = bind_mounts(services["prometheus"])
-    config = yaml.safe_load(COMPOSE_PROMETHEUS.read_text())
+    config = compose_prometheus_config()
     (pattern,) = config["rule_files"]
     assert (REPO / mounts[str(PurePosixPath(pattern).parent)]).resolve() == RULES_DIR
     assert config["rule_files"] == rendered_config()["rule_files"]
@@ -125,22 +125,16 @@ def test_prometheus_serves_under_the_same_route_prefix(services):
 
 
 def test_compose_prometheus_config_passes_promtool(services, tmp_path):
-    config = yaml.safe_load(COMPOSE_PROMETHEUS.read_text())
+    config = compose_prometheus_config()
     config["rule_files"] = [str(path) for path in RULE_FILES]
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
-    result = subprocess.run(
-        ["promtool", "check", "config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = promtool("check", "config", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_compose_scrapes_each_app_on_its_metrics_port_with_the_contract_labels(services):
-    config = yaml.safe_load(COMPOSE_PROMETHEUS.read_text())
+    config = compose_prometheus_config()
     job = next(job for job in config["scrape_configs"] if job["job_name"] == "kubernetes-pods")
     for static in job["static_configs"]:
         (target,) = static["targets"]

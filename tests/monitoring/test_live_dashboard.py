@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import yaml
 
 from grafana.dashboard import PanelSpec, Query, panel_specs
 from tests.monitoring.panel_queries import instantiate, legend_labels
@@ -31,6 +29,7 @@ from tests.monitoring.prometheus_config import (
     RULE_FILES,
     pod_target,
     rendered_config,
+    rules,
     scrape_annotations,
     scrape_job,
     with_static_targets,
@@ -55,6 +54,9 @@ WEBUI_PATHS = ("/", "/symbol/AAPL")
 # Pod names as a Deployment would give them; the scrape relabelling turns them into labels.
 PODS = {"backend": "backend-6c9f8d7b5-k2x8q", "webui": "webui-7d4b9c6f8-p5m2z"}
 LOADGEN_POD = "loadgen-5f6d7c8b9-w4n7r"
+# Labels a recording rule keeps that its panel query aggregates away.
+IGNORED = ("__name__", "namespace")
+RECORDING_RULES = {rule["record"]: rule["expr"] for rule in rules() if "record" in rule}
 
 
 @dataclass
@@ -207,7 +209,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             ],
         }
         prometheus = stack.enter_context(
-            prometheus_server(_mkdir(tmp / "prometheus"), config, RULE_FILES)
+            prometheus_server(tmp_path_factory.mktemp("prometheus"), config, RULE_FILES)
         )
         traffic = threading.Thread(
             target=send_traffic, args=(backend.base_url, webui.base_url, TRAFFIC_SECONDS)
@@ -215,11 +217,6 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         traffic.start()
         traffic.join(TRAFFIC_SECONDS + 30)
         yield Stack(prometheus, services)
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_every_app_and_node_query_is_checked_live_or_synthetically():
@@ -335,14 +332,3 @@ def test_recording_rule_expression_equals_its_panel_query(stack, record, title):
         assert math.isclose(value, recorded[labels], rel_tol=1e-9) or (
             math.isnan(value) and math.isnan(recorded[labels])
         ), f"{labels}: panel {value}, recording rule {recorded[labels]}"
-
-
-# Labels a recording rule keeps that its panel query aggregates away.
-IGNORED = ("__name__", "namespace")
-RECORDING_RULES = {
-    rule["record"]: rule["expr"]
-    for path in RULE_FILES
-    for group in yaml.safe_load(path.read_text())["groups"]
-    for rule in group["rules"]
-    if "record" in rule
-}

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.monitoring.prometheus_config import OVERLAY, monitoring_objects
-from tests.support.render import KUSTOMIZE, REPO, by_kind, render
+from tests.support.render import KUSTOMIZE, REPO, by_kind, by_name, pod_templates, render
 
 RENDERER = KUSTOMIZE / "components" / "grafana-image-renderer"
-WORKLOAD_KINDS = ("Deployment", "DaemonSet")
 # node-exporter must see the node, not its sandbox (namespace.yaml explains the exception).
 HOST_ACCESS = {"node-exporter"}
 
@@ -21,19 +20,12 @@ def objects() -> list[dict]:
     return monitoring_objects()
 
 
-def named(objects: list[dict], kind: str, name: str) -> dict:
-    return next(o for o in by_kind(objects, kind) if o["metadata"]["name"] == name)
-
-
-def workloads(objects: list[dict]) -> list[dict]:
-    return [obj for kind in WORKLOAD_KINDS for obj in by_kind(objects, kind)]
-
-
 def containers(objects: list[dict]) -> list[tuple[str, dict]]:
+    """(workload name, container) for every container the objects run."""
     return [
-        (obj["metadata"]["name"], container)
-        for obj in workloads(objects)
-        for container in obj["spec"]["template"]["spec"]["containers"]
+        (workload["metadata"]["name"], container)
+        for workload, template in pod_templates(objects)
+        for container in template["spec"]["containers"]
     ]
 
 
@@ -76,9 +68,9 @@ def test_every_container_has_requests_limits_and_probes(objects, with_renderer):
 
 
 def test_every_pod_runs_restricted_apart_from_node_exporters_host_access(objects, with_renderer):
-    for obj in workloads(objects) + workloads(with_renderer):
-        pod = obj["spec"]["template"]["spec"]
-        name = obj["metadata"]["name"]
+    for workload, template in pod_templates(objects) + pod_templates(with_renderer):
+        pod = template["spec"]
+        name = workload["metadata"]["name"]
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
         for container in pod["containers"]:
@@ -95,7 +87,7 @@ def test_every_pod_runs_restricted_apart_from_node_exporters_host_access(objects
 
 
 def test_node_exporter_reads_the_host_read_only_on_every_node(objects):
-    daemonset = named(objects, "DaemonSet", "node-exporter")
+    daemonset = by_name(objects, "DaemonSet", "node-exporter")
     pod = daemonset["spec"]["template"]["spec"]
     mounts = {mount["mountPath"]: mount for mount in pod["containers"][0]["volumeMounts"]}
     assert {"/host/proc", "/host/sys", "/host/root"} == set(mounts)
@@ -108,7 +100,7 @@ def test_node_exporter_reads_the_host_read_only_on_every_node(objects):
 
 
 def test_prometheus_serves_under_the_prometheus_sub_path(objects):
-    (container,) = named(objects, "Deployment", "prometheus")["spec"]["template"]["spec"][
+    (container,) = by_name(objects, "Deployment", "prometheus")["spec"]["template"]["spec"][
         "containers"
     ]
     args = container["args"]
@@ -121,31 +113,33 @@ def test_prometheus_serves_under_the_prometheus_sub_path(objects):
 
 
 def test_grafana_follows_the_contract(objects):
-    (container,) = named(objects, "Deployment", "grafana")["spec"]["template"]["spec"]["containers"]
+    (container,) = by_name(objects, "Deployment", "grafana")["spec"]["template"]["spec"][
+        "containers"
+    ]
     env = env_of(container)
     assert env["GF_SERVER_ROOT_URL"]["value"] == "http://localhost/grafana/"
     assert env["GF_SERVER_SERVE_FROM_SUB_PATH"]["value"] == "true"
     assert env["GF_AUTH_ANONYMOUS_ENABLED"]["value"] == "true"
     assert env["GF_AUTH_ANONYMOUS_ORG_ROLE"]["value"] == "Viewer"
     secret = env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]
-    rendered = named(objects, "Secret", secret["name"])
+    rendered = by_name(objects, "Secret", secret["name"])
     assert secret["key"] in rendered["data"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/grafana/api/health"
 
 
 @pytest.mark.parametrize(("service", "port"), [("prometheus", 9090), ("grafana", 3000)])
 def test_service_exposes_the_contract_port_of_its_pods(objects, service, port):
-    svc = named(objects, "Service", service)
+    svc = by_name(objects, "Service", service)
     (svc_port,) = svc["spec"]["ports"]
     assert svc_port["port"] == port
-    pod = named(objects, "Deployment", service)["spec"]["template"]
+    pod = by_name(objects, "Deployment", service)["spec"]["template"]
     assert svc["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
     container_ports = {p["name"]: p["containerPort"] for p in pod["spec"]["containers"][0]["ports"]}
     assert container_ports[svc_port["targetPort"]] == port
 
 
 def test_dashboards_configmap_carries_the_committed_dashboard(objects):
-    pod = named(objects, "Deployment", "grafana")["spec"]["template"]["spec"]
+    pod = by_name(objects, "Deployment", "grafana")["spec"]["template"]["spec"]
     names = {v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v}
     configmaps = {o["metadata"]["name"]: o for o in by_kind(objects, "ConfigMap")}
     assert names <= set(configmaps)
@@ -155,11 +149,11 @@ def test_dashboards_configmap_carries_the_committed_dashboard(objects):
 
 
 def test_renderer_component_points_grafana_at_the_renderer_and_back(with_renderer):
-    (grafana,) = named(with_renderer, "Deployment", "grafana")["spec"]["template"]["spec"][
+    (grafana,) = by_name(with_renderer, "Deployment", "grafana")["spec"]["template"]["spec"][
         "containers"
     ]
     env = env_of(grafana)
-    renderer = named(with_renderer, "Service", "grafana-image-renderer")
+    renderer = by_name(with_renderer, "Service", "grafana-image-renderer")
     (port,) = renderer["spec"]["ports"]
     assert (
         env["GF_RENDERING_SERVER_URL"]["value"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import PurePosixPath
 
 import pytest
@@ -15,6 +14,8 @@ from tests.monitoring.prometheus_config import (
     monitoring_objects,
     rendered_config,
 )
+from tests.support.prometheus import promtool
+from tests.support.render import by_name
 
 # What upstream's kubernetes_sd_config accepts (Debian's promtool cannot parse the block).
 SD_FIELDS = {"role", "namespaces", "selectors", "attach_metadata", "api_server", "kubeconfig_file"}
@@ -28,12 +29,6 @@ ROLE_RESOURCES = {
     "endpointslice": {"endpointslices", "services", "pods"},
     "ingress": {"ingresses"},
 }
-
-
-def promtool(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["promtool", *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +88,7 @@ def test_relabelling_reads_only_meta_labels_of_the_jobs_role(config):
 
 
 def test_prometheus_cluster_role_grants_every_discovery_role(config, objects):
-    role = next(
-        obj
-        for obj in objects
-        if obj["kind"] == "ClusterRole" and obj["metadata"]["name"] == "stockwatch-prometheus"
-    )
+    role = by_name(objects, "ClusterRole", "stockwatch-prometheus")
     granted = {
         resource
         for rule in role["rules"]
@@ -109,11 +100,7 @@ def test_prometheus_cluster_role_grants_every_discovery_role(config, objects):
 
 
 def test_prometheus_cluster_role_reads_kubelet_metrics_without_node_proxy(objects):
-    role = next(
-        obj
-        for obj in objects
-        if obj["kind"] == "ClusterRole" and obj["metadata"]["name"] == "stockwatch-prometheus"
-    )
+    role = by_name(objects, "ClusterRole", "stockwatch-prometheus")
     resources = {resource for rule in role["rules"] for resource in rule["resources"]}
     assert "nodes/metrics" in resources
     assert "nodes/proxy" not in resources
@@ -126,12 +113,7 @@ def test_rules_configmap_carries_exactly_the_repository_rule_files(objects):
 
 
 def test_rule_files_glob_matches_where_the_rules_configmap_is_mounted(config, objects):
-    deployment = next(
-        obj
-        for obj in objects
-        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "prometheus"
-    )
-    pod = deployment["spec"]["template"]["spec"]
+    pod = by_name(objects, "Deployment", "prometheus")["spec"]["template"]["spec"]
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     mounts = {
         mount["mountPath"]: volumes[mount["name"]] for mount in pod["containers"][0]["volumeMounts"]

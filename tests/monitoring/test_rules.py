@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.monitoring.prometheus_config import RULE_FILES
+from tests.monitoring.prometheus_config import RULE_FILES, rules
+from tests.support.prometheus import promtool
 
 UNIT_TESTS = Path(__file__).with_name("rules_test.yml")
 REQUIRED_ALERTS = {
@@ -21,28 +21,12 @@ REQUIRED_ALERTS = {
 }
 
 
-def all_rules() -> list[dict]:
-    return [
-        rule
-        for path in RULE_FILES
-        for group in yaml.safe_load(path.read_text())["groups"]
-        for rule in group["rules"]
-    ]
-
-
 def alerts() -> list[dict]:
-    return [rule for rule in all_rules() if "alert" in rule]
+    return [rule for rule in rules() if "alert" in rule]
 
 
 def test_promtool_unit_tests_pass():
-    result = subprocess.run(
-        ["promtool", "test", "rules", UNIT_TESTS.name],
-        cwd=UNIT_TESTS.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = promtool("test", "rules", UNIT_TESTS.name, cwd=UNIT_TESTS.parent, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -62,7 +46,7 @@ def test_every_rule_has_a_unit_test():
     tested_records = {case["expr"] for test in tests for case in test.get("promql_expr_test", [])}
     untested = [
         rule.get("alert") or rule["record"]
-        for rule in all_rules()
+        for rule in rules()
         if rule.get("alert") not in tested_alerts and rule.get("record") not in tested_records
     ]
     assert untested == []

@@ -3,13 +3,12 @@ evaluated by `promtool test rules` against synthetic cAdvisor and kube-state-met
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import yaml
 
 from grafana.dashboard import PanelSpec, Query, panel_specs
 from tests.monitoring.panel_queries import instantiate
+from tests.support.prometheus import promtool
 
 APP = {"namespace": "stock-monitoring"}
 OTHER = {"namespace": "kube-system"}
@@ -143,11 +142,5 @@ def test_panel_query_on_synthetic_series(spec, query, tmp_path):
     }
     path = tmp_path / "panel_test.yml"
     path.write_text(yaml.safe_dump(unit_test, sort_keys=False, allow_unicode=True))
-    result = subprocess.run(
-        ["promtool", "test", "rules", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = promtool("test", "rules", str(path))
     assert result.returncode == 0, f"{spec.title}: {query.expr}\n{result.stdout}{result.stderr}"

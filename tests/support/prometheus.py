@@ -1,9 +1,11 @@
-"""Run a real (Debian) Prometheus on a free loopback port and query it through its HTTP API."""
+"""Run a real (Debian) Prometheus on a free loopback port and query it through its HTTP API;
+run promtool (config, rules and unit-test checks)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +36,15 @@ def prometheus_binary() -> str:
     if path is None:
         raise RuntimeError("prometheus is not installed; on Debian: apt-get install prometheus")
     return path
+
+
+def promtool(
+    *args: str, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Run `promtool args...` and return its result (exit code and output), whatever it is."""
+    return subprocess.run(
+        ["promtool", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @contextmanager

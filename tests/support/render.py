@@ -37,9 +37,21 @@ def render(path: str | Path) -> list[dict]:
     return copy.deepcopy(list(_render_cached(Path(path).resolve())))
 
 
+def overlay(name: str) -> Path:
+    """The folder of the overlay `name` (e.g. "kind"), under kustomize/overlays."""
+    return KUSTOMIZE / "overlays" / name
+
+
 def by_kind(objects: list[dict], kind: str) -> list[dict]:
     """The objects of one `kind` (e.g. "Deployment"), in render order."""
     return [obj for obj in objects if obj.get("kind") == kind]
+
+
+def by_name(objects: list[dict], kind: str, name: str) -> dict:
+    """The one object of `kind` called `name`."""
+    matches = [obj for obj in by_kind(objects, kind) if obj["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected exactly one {kind} {name}, found {len(matches)}"
+    return matches[0]
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
