@@ -23,6 +23,9 @@ from chaoslab.report import write_index, write_report
 from chaoslab.results import PASSED, ExperimentResult
 from chaoslab.runner import LabRunner, PreflightError, sigterm_as_interrupt
 
+# --baseline/--recovery/--stable SECONDS override settings.<knob>_seconds of hypotheses.yaml.
+OVERRIDABLE = ("baseline", "recovery", "stable")
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="chaoslab", description=__doc__)
@@ -34,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     lab = commands.add_parser("lab", help="run every experiment, one after another")
     for command in (run, lab):
         command.add_argument("--reports-dir", type=Path, help="where run folders go")
-        for knob in ("baseline", "recovery", "stable"):
+        for knob in OVERRIDABLE:
             hint = f"override settings.{knob}_seconds of hypotheses.yaml"
             command.add_argument(f"--{knob}", type=int, metavar="SECONDS", help=hint)
     return parser.parse_args(argv)
@@ -43,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _with_overrides(spec: HypothesisFile, args: argparse.Namespace) -> HypothesisFile:
     overrides = {
         f"{knob}_seconds": getattr(args, knob)
-        for knob in ("baseline", "recovery", "stable")
+        for knob in OVERRIDABLE
         if getattr(args, knob) is not None
     }
     return dataclasses.replace(spec, settings=dataclasses.replace(spec.settings, **overrides))

@@ -46,9 +46,9 @@ class Experiment:
         return str(self.body.get("spec", {}).get("action", ""))
 
     def describe(self) -> str:
-        return (
-            f"{self.kind}{f' ({self.action})' if self.action else ''} {self.namespace}/{self.name}"
-        )
+        """'PodChaos (pod-kill) stock-monitoring/pod-kill'."""
+        action = f" ({self.action})" if self.action else ""
+        return f"{self.kind}{action} {self.namespace}/{self.name}"
 
 
 def load_experiment(path: Path) -> Experiment:

@@ -17,6 +17,11 @@ def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
+def _dashboard_query(start: float, end: float, **extra: int) -> str:
+    """The dashboard over [start, end] (unix seconds), in kiosk mode: no Grafana menus."""
+    return urlencode({"orgId": 1, "from": _ms(start), "to": _ms(end), **extra, "kiosk": 1})
+
+
 class GrafanaClient:
     """One Grafana (base URL includes the sub-path, e.g. http://localhost/grafana) and dashboard."""
 
@@ -51,15 +56,11 @@ class GrafanaClient:
         self._call("PATCH", f"/api/annotations/{annotation_id}", json={"timeEnd": _ms(until)})
 
     def dashboard_url(self, start: float, end: float) -> str:
-        query = urlencode({"orgId": 1, "from": _ms(start), "to": _ms(end), "kiosk": 1})
-        return f"{self.base_url}/d/{self.dashboard_uid}?{query}"
+        return f"{self.base_url}/d/{self.dashboard_uid}?{_dashboard_query(start, end)}"
 
     def render(self, start: float, end: float, target: Path, width: int = 1600) -> bool:
         """Save a PNG from the render API; False when no image renderer is deployed."""
-        query = urlencode(
-            {"orgId": 1, "from": _ms(start), "to": _ms(end), "width": width, "height": -1,
-             "kiosk": 1}
-        )  # fmt: skip
+        query = _dashboard_query(start, end, width=width, height=-1)
         try:
             response = self._call("GET", f"/render/d/{self.dashboard_uid}?{query}")
         except GrafanaError:
@@ -73,12 +74,13 @@ class GrafanaClient:
         """Screenshot the dashboard in kiosk mode with a headless Chromium."""
         from playwright.sync_api import Error, sync_playwright  # only this path needs a browser
 
-        if not shutil.which(chromium):
+        executable = shutil.which(chromium)
+        if executable is None:
             raise GrafanaError(f"no Chromium at '{chromium}' (set CHAOSLAB_CHROMIUM)")
         credentials = {"username": self.auth[0], "password": self.auth[1]} if self.auth else None
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=shutil.which(chromium))
+                browser = playwright.chromium.launch(executable_path=executable)
                 try:
                     page = browser.new_page(
                         viewport={"width": 1600, "height": 1000}, http_credentials=credentials

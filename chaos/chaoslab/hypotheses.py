@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from chaoslab.units import DISPLAY
+
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     "<": operator.lt,
@@ -16,7 +18,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "==": operator.eq,
 }
-UNITS = ("ratio", "seconds", "cores", "bytes", "count", "per_second")
+UNITS = tuple(DISPLAY)  # every unit a report knows how to show
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class HypothesisFile:
 
 
 class HypothesisError(ValueError):
-    """The hypotheses file is malformed; the message names the entry."""
+    """The hypotheses file is malformed; the message names the file and the entry."""
 
 
 def _require(entry: dict, key: str, where: str) -> object:
@@ -81,14 +83,22 @@ def _require(entry: dict, key: str, where: str) -> object:
     return entry[key]
 
 
-def _hypothesis(entry: dict, index: int) -> Hypothesis:
-    where = f"hypotheses[{index}]"
-    op = str(_require(entry, "op", where))
-    if op not in OPERATORS:
-        raise HypothesisError(f"{where}: op '{op}' is not one of {', '.join(OPERATORS)}")
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _unit(entry: dict, where: str) -> str:
     unit = str(entry.get("unit", "count"))
     if unit not in UNITS:
         raise HypothesisError(f"{where}: unit '{unit}' is not one of {', '.join(UNITS)}")
+    return unit
+
+
+def _hypothesis(entry: dict, where: str) -> Hypothesis:
+    op = str(_require(entry, "op", where))
+    if op not in OPERATORS:
+        raise HypothesisError(f"{where}: op '{op}' is not one of {', '.join(OPERATORS)}")
+    unit = _unit(entry, where)
     return Hypothesis(
         name=str(_require(entry, "name", where)),
         description=str(entry.get("description", "")),
@@ -99,14 +109,11 @@ def _hypothesis(entry: dict, index: int) -> Hypothesis:
     )
 
 
-def _impact(entry: dict, index: int) -> ImpactMetric:
-    where = f"impact[{index}]"
+def _impact(entry: dict, where: str) -> ImpactMetric:
     peak = str(_require(entry, "peak", where))
     if peak not in ("max", "min"):
         raise HypothesisError(f"{where}: peak '{peak}' is neither 'max' nor 'min'")
-    unit = str(entry.get("unit", "count"))
-    if unit not in UNITS:
-        raise HypothesisError(f"{where}: unit '{unit}' is not one of {', '.join(UNITS)}")
+    unit = _unit(entry, where)
     name = str(_require(entry, "name", where))
     return ImpactMetric(
         name=name,
@@ -118,18 +125,27 @@ def _impact(entry: dict, index: int) -> ImpactMetric:
 
 
 def load_hypotheses(path: Path) -> HypothesisFile:
-    """Parse and check the hypotheses file; raise HypothesisError naming the bad entry."""
+    """Parse and check the hypotheses file; raise HypothesisError naming the file and entry."""
     document = yaml.safe_load(path.read_text()) or {}
-    known = {field for field in LabSettings.__dataclass_fields__}
     raw_settings = document.get("settings") or {}
-    unknown = set(raw_settings) - known
+    unknown = set(raw_settings) - set(LabSettings.__dataclass_fields__)
     if unknown:
-        raise HypothesisError(f"settings: unknown keys {sorted(unknown)}")
+        raise HypothesisError(f"{path}: settings: unknown keys {sorted(unknown)}")
+    not_numbers = sorted(k for k, v in raw_settings.items() if not _is_number(v))
+    if not_numbers:
+        raise HypothesisError(
+            f"{path}: settings: {', '.join(not_numbers)}: expected a plain number (5, not '5s')"
+        )
     settings = LabSettings(**raw_settings)
-    hypotheses = tuple(_hypothesis(e, i) for i, e in enumerate(document.get("hypotheses") or []))
+    hypotheses = tuple(
+        _hypothesis(e, f"{path}: hypotheses[{i}]")
+        for i, e in enumerate(document.get("hypotheses") or [])
+    )
     if not hypotheses:
         raise HypothesisError(f"{path}: no hypotheses defined")
-    impact = tuple(_impact(e, i) for i, e in enumerate(document.get("impact") or []))
+    impact = tuple(
+        _impact(e, f"{path}: impact[{i}]") for i, e in enumerate(document.get("impact") or [])
+    )
     names = [h.name for h in hypotheses]
     if len(set(names)) != len(names):
         raise HypothesisError(f"{path}: hypothesis names must be unique, got {names}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chaoslab.analysis import Timeline
 from chaoslab.hypotheses import HypothesisFile
 from chaoslab.pods import summarise
 from chaoslab.results import ExperimentResult
@@ -25,12 +26,9 @@ FAULT_REMOVAL = {
 }
 
 
-def _offset(result: ExperimentResult, at: float | None) -> str:
-    return (
-        "—"
-        if at is None or result.timeline is None
-        else f"+{at - result.timeline.chaos_start:.0f}s"
-    )
+def since(timeline: Timeline, at: float | None) -> str:
+    """'+42s': how long after injection `at` was; an em dash for no time."""
+    return "—" if at is None else f"+{at - timeline.chaos_start:.0f}s"
 
 
 def _unchanged(value: float, baseline: float | None) -> bool:
@@ -50,7 +48,7 @@ def failure_pattern(result: ExperimentResult, spec: HypothesisFile) -> str:
         names = ", ".join(f"`{v.name}`" for v in broken)
         sentences.append(
             f"Hypotheses broken: {names}; the first (`{first.name}`) at "
-            f"{_offset(result, first.first_violation)} after injection."
+            f"{since(result.timeline, first.first_violation)} after injection."
         )
     else:
         sentences.append("Every hypothesis held throughout; the system absorbed the fault.")
@@ -62,7 +60,7 @@ def failure_pattern(result: ExperimentResult, spec: HypothesisFile) -> str:
         word = "lowest" if metrics[peak.name].peak == "min" else "peak"
         sentences.append(
             f"{metrics[peak.name].title}: {word} {show(peak.value, unit)} at "
-            f"{_offset(result, peak.at)} (baseline median {show(peak.baseline, unit)})."
+            f"{since(result.timeline, peak.at)} (baseline median {show(peak.baseline, unit)})."
         )
     pods = summarise(result.pod_events)
     if pods.gone or pods.created or pods.restarts:
@@ -122,7 +120,7 @@ def recovery_mechanism(result: ExperimentResult) -> str:
         ttr = recovery.recovered_at - timeline.chaos_start
         after = max(0.0, recovery.recovered_at - timeline.chaos_end)
         tail = (
-            f"All hypotheses held again from {_offset(result, recovery.recovered_at)} on "
+            f"All hypotheses held again from {since(timeline, recovery.recovered_at)} on "
             f"(time to recover {ttr:.0f}s from injection, {after:.0f}s after the fault ended)."
         )
     return "; ".join(parts) + ". " + tail

@@ -24,29 +24,26 @@ class PrometheusClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def check_ready(self) -> None:
-        """Raise PrometheusError unless /-/ready answers 200."""
-        url = f"{self.base_url}/-/ready"
+    def _get(self, path: str, params: dict | None = None) -> requests.Response:
         try:
-            response = requests.get(url, timeout=self.timeout)
+            return requests.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
         except requests.RequestException as error:
             raise PrometheusError(
                 f"Prometheus at {self.base_url} is unreachable: {error}"
             ) from error
+
+    def check_ready(self) -> None:
+        """Raise PrometheusError unless /-/ready answers 200."""
+        response = self._get("/-/ready")
         if response.status_code != 200:
-            raise PrometheusError(f"Prometheus at {url} answered {response.status_code}")
+            raise PrometheusError(
+                f"Prometheus at {self.base_url}/-/ready answered {response.status_code}"
+            )
 
     def query_range(self, query: str, start: float, end: float, step: float) -> Series:
         """The single series `query` returns over [start, end]; {} when it returns none."""
         params = {"query": query, "start": start, "end": end, "step": step}
-        try:
-            response = requests.get(
-                f"{self.base_url}/api/v1/query_range", params=params, timeout=self.timeout
-            )
-        except requests.RequestException as error:
-            raise PrometheusError(
-                f"Prometheus at {self.base_url} is unreachable: {error}"
-            ) from error
+        response = self._get("/api/v1/query_range", params)
         body = (
             response.json()
             if response.headers.get("content-type", "").startswith("application/json")

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from chaoslab import charts
-from chaoslab.analysis import Timeline
 from chaoslab.hypotheses import HypothesisFile
-from chaoslab.narrative import failure_pattern, recovery_mechanism
+from chaoslab.narrative import failure_pattern, recovery_mechanism, since
 from chaoslab.results import ExperimentResult
 from chaoslab.units import show
 
 
 def utc(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _since(timeline: Timeline, at: float | None) -> str:
-    return "—" if at is None else f"+{at - timeline.chaos_start:.0f}s"
 
 
 def _charts(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[tuple[str, str]]:
@@ -72,13 +68,11 @@ def _write_series(result: ExperimentResult, folder: Path) -> None:
 
 def _summary_row(result: ExperimentResult, spec: HypothesisFile) -> str:
     analysis, timeline = result.analysis, result.timeline
-    fault = result.experiment.describe().split(" ")[0]
+    fault = result.experiment.kind
     if analysis is None or timeline is None or not result.injected:
         reason = result.error or "nothing injected"
         return f"| {result.experiment.name} | {fault} | **{result.status}** ({reason}) | | | | | |"
-    counts = {}
-    for v in analysis.verdicts:
-        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    counts = Counter(v.verdict for v in analysis.verdicts)
     verdicts = ", ".join(f"{n} {word}" for word, n in counts.items())
     ttr = analysis.time_to_recover(timeline)
     peaks = {p.name: p for p in analysis.peaks}
@@ -140,16 +134,16 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
         h = by_name[v.name]
         lines.append(
             f"| `{v.name}` | {h.op} {show(h.threshold, h.unit)} | {v.verdict} | "
-            f"{show(v.worst, h.unit)} | {_since(timeline, v.first_violation)} | "
-            f"{_since(timeline, v.recovered_at)} |"
+            f"{show(v.worst, h.unit)} | {since(timeline, v.first_violation)} | "
+            f"{since(timeline, v.recovered_at)} |"
         )
-    units = {m.name: m for m in spec.impact}
+    metrics = {m.name: m for m in spec.impact}
     lines += ["", "| impact metric | baseline median | peak | at |", "|---|---|---|---|"]
     for p in analysis.peaks:
-        m = units[p.name]
+        m = metrics[p.name]
         lines.append(
             f"| {m.title} | {show(p.baseline, m.unit)} | {m.peak} {show(p.value, m.unit)} | "
-            f"{_since(timeline, p.at)} |"
+            f"{since(timeline, p.at)} |"
         )
     lines += [
         "", "### Observed failure pattern", "", failure_pattern(result, spec),
@@ -158,7 +152,7 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
     if result.pod_events:
         lines += ["| time | since injection | pod | event | detail |", "|---|---|---|---|---|"]
         lines += [
-            f"| {utc(e.time)} | {_since(timeline, e.time)} | `{e.pod}` | {e.kind} | {e.detail} |"
+            f"| {utc(e.time)} | {since(timeline, e.time)} | `{e.pod}` | {e.kind} | {e.detail} |"
             for e in result.pod_events
         ]
     else:

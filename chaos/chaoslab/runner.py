@@ -104,8 +104,10 @@ class LabRunner:
         now = math.floor(self.clock())
         start = now - settings.baseline_seconds
         series, _ = collect(dataclasses.replace(self.spec, impact=()), self.prometheus, start, now)
-        times = Timeline(start, now, now, now, settings.step_seconds).baseline_times()
-        baseline = check_baseline(self.spec.hypotheses, series, times, settings.min_coverage)
+        timeline = Timeline(start, now, now, now, settings.step_seconds)
+        baseline = check_baseline(
+            self.spec.hypotheses, series, timeline.baseline_times(), settings.min_coverage
+        )
         for b in baseline:
             state = (
                 "ok" if b.passed else f"FAILED ({b.violations} violations, {b.coverage:.0%} data)"
@@ -114,7 +116,7 @@ class LabRunner:
         if all(b.passed for b in baseline):
             return True
         result.status = BASELINE_FAILED
-        result.timeline = Timeline(start, now, now, now, settings.step_seconds)
+        result.timeline = timeline
         result.hypothesis_series = series
         result.analysis = Analysis(baseline, [], Recovery(False, None, None), [])
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from chaoslab.analysis import Series, Timeline
 from chaoslab.hypotheses import Hypothesis, HypothesisFile, ImpactMetric, LabSettings
@@ -16,6 +17,7 @@ AVAILABILITY = Hypothesis("availability", "ok >= 99%", "availability_query", ">=
 REPLICAS = ImpactMetric("ready_replicas", "Replicas", "replicas_query", "min", "count")
 CPU = ImpactMetric("cpu", "CPU", "cpu_query", "max", "cores")
 SPEC = HypothesisFile(SETTINGS, (LATENCY, AVAILABILITY), (REPLICAS, CPU))
+T = TypeVar("T")
 
 
 def series(value: Callable[[float], float | None], timeline: Timeline = TIMELINE) -> Series:
@@ -23,6 +25,6 @@ def series(value: Callable[[float], float | None], timeline: Timeline = TIMELINE
     return {t: v for t in timeline.times() if (v := value(t)) is not None}
 
 
-def between(start: float, end: float, inside: float, outside: float) -> Callable[[float], float]:
+def between(start: float, end: float, inside: T, outside: T) -> Callable[[float], T]:
     """`inside` for start <= t < end, `outside` elsewhere."""
     return lambda t: inside if start <= t < end else outside

@@ -11,6 +11,8 @@ from chaoslab.analysis import Timeline
 from chaoslab.experiments import Experiment
 from chaoslab.pods import PodState, Snapshot
 
+from tests.lab.builders import between
+
 SCRAPE_SECONDS = 15  # the cluster's scrape interval
 REQUESTS_PER_SECOND = 10
 NAMESPACE = "stock-monitoring"
@@ -38,10 +40,6 @@ class Scenario:
     available: Callable[[float], int]
     pod_cpu: Callable[[float], dict[str, float]]  # cores per live pod
     snapshots: list[Snapshot]
-
-
-def _during(start: float, end: float, inside: object, outside: object) -> Callable:
-    return lambda t: inside if start <= t < end else outside
 
 
 def pod_kill() -> Scenario:
@@ -73,9 +71,9 @@ def pod_kill() -> Scenario:
     return Scenario(
         Experiment("pod-kill", "PodChaos", NAMESPACE, body, 30.0),
         timeline,
-        ok_share=_during(kill, kill + 15, 0.8, 1.0),  # in-flight requests to the killed pod fail
-        latency=_during(kill, kill + 20, DISRUPTED, FAST),
-        available=_during(kill, kill + 18, 1, 2),
+        ok_share=between(kill, kill + 15, 0.8, 1.0),  # in-flight requests to the killed pod fail
+        latency=between(kill, kill + 20, DISRUPTED, FAST),
+        available=between(kill, kill + 18, 1, 2),
         pod_cpu=cpu,
         snapshots=snapshots,
     )
@@ -92,7 +90,7 @@ def cpu_stress() -> Scenario:
         Experiment("cpu-stress", "StressChaos", NAMESPACE, body, 120.0),
         timeline,
         ok_share=lambda t: 1.0,
-        latency=_during(*stressed, THROTTLED, FAST),
+        latency=between(*stressed, THROTTLED, FAST),
         available=lambda t: 2,
         pod_cpu=lambda t: dict.fromkeys(
             ("backend-5c4e-a", "backend-5c4e-b"), 0.5 if stressed[0] <= t < stressed[1] else 0.12

@@ -30,6 +30,8 @@ def test_the_repository_hypotheses_file_loads():
         ("hypotheses: [{name: a, op: '<=', threshold: 1}]", "missing 'query'"),
         ("settings: {baseline: 5}\nhypotheses: [{name: a, query: up, op: '<=', threshold: 1}]",
          "unknown keys"),
+        ("settings: {step_seconds: 5s}\nhypotheses: [{name: a, query: up, op: '<=', threshold: 1}]",
+         "step_seconds: expected a plain number"),
         ("hypotheses: []", "no hypotheses"),
     ],
 )  # fmt: skip
