@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from servicekit.env import env_int
-from tests.support.servers import REPO, free_port, running, service_env
+from tests.support.servers import REPO, gunicorn_service
 
 SECONDS = env_int("BENCH_SECONDS", 5, minimum=1)
 ROUNDS = env_int("BENCH_ROUNDS", 3, minimum=1)
@@ -93,16 +93,11 @@ def worker_rss_mib(master_pid: int) -> list[float]:
 
 
 @contextmanager
-def serve(name: str, wsgi: str, path: str, workdir: Path) -> Iterator[tuple[str, int]]:
+def serve(wsgi: str, path: str, workdir: Path) -> Iterator[tuple[str, int]]:
     """Run `wsgi` under backend/gunicorn.conf.py; yield its warmed-up URL and master pid."""
-    port, metrics_port = free_port(), free_port()
-    env = service_env("backend", workdir, {"PRICE_PROVIDER": "simulated"})
-    env |= {"GUNICORN_BIND": f"127.0.0.1:{port}", "METRICS_BIND": f"127.0.0.1:{metrics_port}"}
-    base = f"http://127.0.0.1:{port}"
-    url = base + path
-    argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi]
-    with running(name, argv, workdir / "gunicorn.log", url, base, env=env,
-                 cwd=REPO / "backend") as server:  # fmt: skip
+    env = {"PRICE_PROVIDER": "simulated"}
+    with gunicorn_service("backend", workdir, env, wsgi=wsgi) as server:
+        url = server.base_url + path
         for _ in range(20):  # every worker loads its app and fills its cache
             urllib.request.urlopen(url, timeout=10).read()  # noqa: S310 - loopback URL we built
         wrk(url, 2)
@@ -113,7 +108,7 @@ def measure_all(workdir: Path) -> list[Result]:
     """Both apps up at once, measured in alternation so that both see the same machine."""
     with ExitStack() as stack:
         servers = {
-            name: stack.enter_context(serve(name, wsgi, path, workdir / str(i)))
+            name: stack.enter_context(serve(wsgi, path, workdir / str(i)))
             for i, (name, (wsgi, path)) in enumerate(APPS.items())
         }
         runs: dict[str, list[Run]] = {name: [] for name in servers}

@@ -124,9 +124,13 @@ def service_env(
 
 @contextmanager
 def gunicorn_service(
-    service: str, tmp_dir: Path, extra_env: Mapping[str, str] | None = None
+    service: str,
+    tmp_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    wsgi: str | None = None,
 ) -> Iterator[RunningProcess]:
-    """Run backend or webui under its production gunicorn config on two free loopback ports."""
+    """Run backend or webui under its production gunicorn config on two free loopback ports
+    (`wsgi` serves another app under the same config, as the benchmark's baseline does)."""
     port, metrics_port = free_port(), free_port()
     env = service_env(service, tmp_dir, extra_env)
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
@@ -146,7 +150,7 @@ def gunicorn_service(
         "gunicorn",
         "-c",
         "gunicorn.conf.py",
-        f"{SITE_PACKAGES[service]}.wsgi",
+        wsgi or f"{SITE_PACKAGES[service]}.wsgi",
     ]
     base_url = f"http://127.0.0.1:{port}"
     with running(
