@@ -48,6 +48,25 @@ LATENCY_BUCKETS = "django_http_requests_latency_seconds_by_view_method_bucket"
 # The pod-level cgroup series of cAdvisor: no container, no image (which leaves out the pause
 # container), but a pod. It accounts everything in the pod, StressChaos's stress-ng included.
 POD_CGROUP = f'{NS}, container="", image="", pod!=""'
+# cAdvisor keeps reporting a deleted pod's last values for minutes (measured on a real kubelet),
+# so per-pod series are joined with kube-state-metrics' pod series: only pods that exist count.
+EXISTING_PODS = (
+    f"* on (namespace, pod) group_left () max by (namespace, pod) (kube_pod_info{{{NS}}})"
+)
+# Scraped by every webui pod from its start: the series that says "the webui exists".
+WEBUI_UP = f'stockwatch_build_info{{{NS}, app="webui"}}'
+
+
+def webui_counter_rate(metric: str, label: str) -> str:
+    """Per-`label` rate of a webui counter that is 0, not "No data", while the webui runs and
+    nothing has happened yet (counters without a label value are not exported until then);
+    a webui that is not there at all still shows "No data"."""
+    return (
+        f"sum by ({label}) (rate({metric}{{{NS}}}[$__rate_interval]))\n"
+        f'or on () label_replace(0 * sum({WEBUI_UP}), "{label}", "none", "", "")'
+    )
+
+
 CHAOS_EXPERIMENTS = (
     "sum by (kind) (chaos_controller_manager_chaos_experiments"
     f'{{{NS}, phase=~"running|injecting"}}) > 0'
@@ -114,9 +133,13 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
                 "percentunit",
                 "app",
                 (
+                    # No 5xx at all leaves the numerator empty: fill it with 0 for every app
+                    # that answered requests, so a healthy service shows 0%, not "No data".
                     Query(
-                        f'sum by (app) (rate({RESPONSES}{{{TRAFFIC}, status=~"5.."}}'
-                        "[$__rate_interval]))\n/\n"
+                        f'(sum by (app) (rate({RESPONSES}{{{TRAFFIC}, status=~"5.."}}'
+                        "[$__rate_interval]))\nor\n"
+                        f"0 * sum by (app) (rate({RESPONSES}{{{TRAFFIC}}}[$__rate_interval])))"
+                        "\n/\n"
                         f"sum by (app) (rate({RESPONSES}{{{TRAFFIC}}}[$__rate_interval]))",
                         "{{app}}",
                     ),
@@ -199,9 +222,34 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
                 "app",
                 (
                     Query(
-                        "sum by (page) (rate(stockwatch_webui_degraded_pages_total"
-                        f"{{{NS}}}[$__rate_interval]))",
+                        webui_counter_rate("stockwatch_webui_degraded_pages_total", "page"),
                         "{{page}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Webui page budget overruns",
+                "Pages that hit the page budget (the deadline a page answers within) and were "
+                "completed from the last good data. 0 while every page finishes in time.",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        webui_counter_rate("stockwatch_webui_page_budget_overruns_total", "page"),
+                        "{{page}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Webui shed backend calls",
+                "Calls to the backend the webui refused to start because its bounded pool of "
+                "backend calls was full (load shedding instead of queueing), per endpoint.",
+                "reqps",
+                "app",
+                (
+                    Query(
+                        webui_counter_rate("stockwatch_webui_upstream_shed_total", "endpoint"),
+                        "{{endpoint}}",
                     ),
                 ),
             ),
@@ -217,13 +265,13 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
                 'cgroup but not always inside a container\'s, so a sum over container!="" '
                 "series can miss the stress entirely; the pod-level cgroup contains every "
                 "container and anything else placed in the pod, and the pause container is "
-                'left out by image="".',
+                'left out by image="". Only pods kube-state-metrics still lists are shown.',
                 "short",
                 "kubernetes",
                 (
                     Query(
                         "sum by (pod) (rate(container_cpu_usage_seconds_total"
-                        f"{{{POD_CGROUP}}}[$__rate_interval]))",
+                        f"{{{POD_CGROUP}}}[$__rate_interval])\n{EXISTING_PODS})",
                         "{{pod}}",
                     ),
                 ),
@@ -231,12 +279,14 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
             PanelSpec(
                 "Pod memory (working set)",
                 "Working set of each pod's cgroup (what the kernel counts against the memory "
-                "limit and what the OOM killer looks at), from the pod-level cgroup like CPU.",
+                "limit and what the OOM killer looks at), from the pod-level cgroup like CPU, "
+                "for pods that still exist.",
                 "bytes",
                 "kubernetes",
                 (
                     Query(
-                        f"sum by (pod) (container_memory_working_set_bytes{{{POD_CGROUP}}})",
+                        "sum by (pod) (container_memory_working_set_bytes"
+                        f"{{{POD_CGROUP}}}\n{EXISTING_PODS})",
                         "{{pod}}",
                     ),
                 ),

@@ -13,11 +13,12 @@ from tests.support.prometheus import promtool
 APP = {"namespace": "stock-monitoring"}
 OTHER = {"namespace": "kube-system"}
 POD_CGROUP = {"container": "", "image": ""}
+BACKEND_0 = {**APP, "pod": "backend-0"}
 BACKEND_1 = {**APP, "pod": "backend-1"}
 WEBUI_1 = {**APP, "pod": "webui-1"}
 # Sampled every 15s. backend-1 is under a StressChaos whose stress-ng runs in the pod's cgroup
 # but outside its container: the pod uses 0.5 cores, its container 0.1. Its container restarted
-# once, and one of the two backend replicas is not ready.
+# once, and one of the two backend replicas is not ready. backend-0 no longer exists.
 INPUT_SERIES: list[tuple[str, dict[str, str], str]] = [
     # cAdvisor: pod-level cgroups (container="", image=""), containers, the pause container.
     ("container_cpu_usage_seconds_total", {**BACKEND_1, **POD_CGROUP}, "0+7.5x40"),
@@ -45,6 +46,13 @@ INPUT_SERIES: list[tuple[str, dict[str, str], str]] = [
         "157286400x40",
     ),
     ("container_memory_working_set_bytes", {**WEBUI_1, **POD_CGROUP}, "104857600x40"),
+    # backend-0 was killed a minute in: kube-state-metrics dropped it (a staleness marker ends
+    # its series), cAdvisor still reports it.
+    ("container_cpu_usage_seconds_total", {**BACKEND_0, **POD_CGROUP}, "0+7.5x40"),
+    ("container_memory_working_set_bytes", {**BACKEND_0, **POD_CGROUP}, "209715200x40"),
+    ("kube_pod_info", {**BACKEND_0, "node": "kind-worker"}, "1x4 stale"),
+    ("kube_pod_info", {**BACKEND_1, "node": "kind-worker"}, "1x40"),
+    ("kube_pod_info", {**WEBUI_1, "node": "kind-worker"}, "1x40"),
     ("container_cpu_cfs_periods_total", {**BACKEND_1, "container": "backend"}, "0+150x40"),
     ("container_cpu_cfs_throttled_periods_total", {**BACKEND_1, "container": "backend"}, "0+75x40"),
     ("container_cpu_cfs_periods_total", {**WEBUI_1, "container": "webui"}, "0+150x40"),
