@@ -9,7 +9,7 @@ from backend_site import __version__
 from quotes.periods import INTERVALS, PERIODS
 from quotes.providers.simulated import SOURCE as SIMULATED
 from quotes.providers.yahoo import SOURCE as YFINANCE
-from quotes.validation import SYMBOL_PATTERN
+from quotes.validation import SPARKLINE_INTERVALS, SYMBOL_PATTERN
 
 ERROR_CODES = [
     "invalid_symbol",
@@ -41,12 +41,12 @@ def _errors(*statuses: str) -> dict[str, Any]:
     return {status: _json(_ref("Error"), meaning[status]) for status in statuses}
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
+def _object(properties: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "type": "object",
         "required": list(properties),
         "additionalProperties": False,
-        "properties": properties,
+        "properties": properties | (optional or {}),
     }
 
 
@@ -78,6 +78,15 @@ SCHEMAS: dict[str, Any] = {
             "as_of": _TIME,
             "source": _SOURCE,
             "stale": {"type": "boolean"},
+        },
+        optional={"sparkline": {"oneOf": [_ref("Sparkline"), {"type": "null"}]}},
+    ),
+    "Sparkline": _object(
+        {
+            "period": {"type": "string", "enum": list(SPARKLINE_INTERVALS)},
+            "interval": {"type": "string", "enum": list(SPARKLINE_INTERVALS.values())},
+            "stale": {"type": "boolean"},
+            "closes": {"type": "array", "items": _NUMBER},
         }
     ),
     "Candle": _object(
@@ -143,7 +152,17 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                         "required": False,
                         "description": "Comma-separated symbols (at most MAX_SYMBOLS_PER_REQUEST).",
                         "schema": {"type": "string"},
-                    }
+                    },
+                    {
+                        "name": "sparkline",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "Add each quote's closes over this period as `sparkline` (null when "
+                            "no history is available): a watchlist page in one request."
+                        ),
+                        "schema": {"type": "string", "enum": list(SPARKLINE_INTERVALS)},
+                    },
                 ],
                 "responses": {
                     "200": _json(

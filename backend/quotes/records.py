@@ -110,6 +110,16 @@ class History:
         }
 
     @cached_property
+    def sparkline(self) -> dict[str, Any]:
+        """The compact form for a watchlist row: closes only, about a twentieth of `to_json`."""
+        return {
+            "period": self.period,
+            "interval": self.interval,
+            "stale": self.stale,
+            "closes": [candle.close for candle in self.candles],
+        }
+
+    @cached_property
     def encoded(self) -> bytes:
         """The JSON body, encoded once: a cached history (up to ~10k candles) is served often."""
         return json.dumps(self.to_json()).encode()

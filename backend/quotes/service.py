@@ -60,6 +60,14 @@ class QuoteService:
             (symbol, period, interval), lambda: self.provider.history(symbol, period, interval)
         )
 
+    def sparkline(self, symbol: str, period: str, interval: str) -> dict[str, Any] | None:
+        """Compact closes of one symbol, or None when there is no history for it right now:
+        a missing sparkline must not cost the whole quotes answer."""
+        try:
+            return self.history(symbol, period, interval).sparkline
+        except UpstreamError:
+            return None
+
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready when the quote cache is warm or the provider answers for the first symbol."""
         detail: dict[str, Any] = {"provider": self.provider.name}

@@ -6,6 +6,9 @@ import re
 
 from quotes.periods import INTERVALS, PERIODS, combination_allowed
 
+# Sparkline period -> candle interval: what `/quotes?sparkline=` can add to each quote.
+SPARKLINE_INTERVALS = {"1d": "5m"}
+
 # Case-insensitive on input; matched before upper-casing so that no Unicode case mapping
 # (e.g. "ß" -> "SS") can turn a non-symbol into one.
 SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-=^]{0,14}")
@@ -61,3 +64,14 @@ def parse_period_interval(period: str | None, interval: str | None) -> tuple[str
             "(1m: up to 5d; 2m-90m: up to 1mo; 60m/1h: up to 2y)",
         )
     return period, interval
+
+
+def parse_sparkline(raw: str | None) -> str | None:
+    """The sparkline period asked for, or None when the parameter is absent."""
+    if raw is None:
+        return None
+    if raw not in SPARKLINE_INTERVALS:
+        raise InvalidRequest(
+            "invalid_period", f"sparkline must be one of {', '.join(SPARKLINE_INTERVALS)}"
+        )
+    return raw

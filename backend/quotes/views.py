@@ -15,7 +15,14 @@ from quotes.openapi import OPENAPI_DOCUMENT
 from quotes.providers import UpstreamError
 from quotes.records import Quote
 from quotes.service import get_service
-from quotes.validation import InvalidRequest, parse_period_interval, parse_symbol, parse_symbol_list
+from quotes.validation import (
+    SPARKLINE_INTERVALS,
+    InvalidRequest,
+    parse_period_interval,
+    parse_sparkline,
+    parse_symbol,
+    parse_symbol_list,
+)
 from servicekit.health import json_error, require_get
 
 
@@ -63,8 +70,21 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     wanted = parse_symbol_list(
         request.GET.get("symbols"), service.watchlist, settings.MAX_SYMBOLS_PER_REQUEST
     )
-    body = _quotes_body(tuple(service.quotes(wanted)))
-    return HttpResponse(body, content_type="application/json")
+    sparkline = parse_sparkline(request.GET.get("sparkline"))
+    quotes = tuple(service.quotes(wanted))
+    if sparkline is None:
+        return HttpResponse(_quotes_body(quotes), content_type="application/json")
+    # One answer for a whole watchlist page: quotes plus each symbol's closes (compact history).
+    interval = SPARKLINE_INTERVALS[sparkline]
+    return JsonResponse(
+        {
+            "quotes": [
+                quote.to_json()
+                | {"sparkline": service.sparkline(quote.symbol, sparkline, interval)}
+                for quote in quotes
+            ]
+        }
+    )
 
 
 @json_api

@@ -246,3 +246,43 @@ def test_injected_faults_are_counted_under_their_view(api, use_service, settings
     api.get("/api/v1/symbols")
     after = metric("django_http_responses_total_by_status_view_method_total", **labels)
     assert after == before + 1
+
+
+# --- quotes with sparklines (one request per watchlist page) -----------------------------------
+
+
+def test_quotes_with_sparklines_carry_each_symbols_closes(api, use_service, conforms):
+    response = api.get("/api/v1/quotes", {"sparkline": "1d"})
+    quotes = body(response)["quotes"]
+    assert [q["symbol"] for q in quotes] == ["AAPL", "MSFT"]
+    for quote in quotes:
+        conforms(quote, "Quote")
+        history = body(api.get(f"/api/v1/quotes/{quote['symbol']}/history"))
+        assert quote["sparkline"]["closes"] == [c["close"] for c in history["candles"]]
+        assert (quote["sparkline"]["period"], quote["sparkline"]["interval"]) == ("1d", "5m")
+
+
+def test_quotes_with_sparklines_are_a_fraction_of_the_histories_they_replace(api, use_service):
+    combined = len(api.get("/api/v1/quotes", {"sparkline": "1d"}).content)
+    separate = len(api.get("/api/v1/quotes").content) + sum(
+        len(api.get(f"/api/v1/quotes/{symbol}/history").content) for symbol in ("AAPL", "MSFT")
+    )
+    assert combined < separate / 4
+
+
+def test_quotes_without_the_parameter_have_no_sparkline(api, use_service):
+    assert all("sparkline" not in q for q in body(api.get("/api/v1/quotes"))["quotes"])
+
+
+def test_a_missing_history_leaves_a_null_sparkline_not_an_error(api, use_service, upstream):
+    use_service.quote("AAPL")
+    use_service.quote("MSFT")
+    upstream.fail_with("timeout")
+    response = api.get("/api/v1/quotes", {"sparkline": "1d"})
+    assert response.status_code == 200
+    assert [q["sparkline"] for q in body(response)["quotes"]] == [None, None]
+
+
+@pytest.mark.parametrize("value", ["", "5d", "true"])
+def test_an_unknown_sparkline_period_is_rejected(api, use_service, value):
+    assert_error(api.get("/api/v1/quotes", {"sparkline": value}), 400, "invalid_period")
