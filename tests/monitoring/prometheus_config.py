@@ -110,8 +110,15 @@ def with_static_targets(job: dict[str, Any], targets: list[dict[str, Any]]) -> d
 
 def checkable_config(config: dict[str, Any], token_file: Path) -> dict[str, Any]:
     """`config` made checkable by Debian's promtool: discovery swapped for placeholder targets,
-    the service-account token path for `token_file`, rule_files for the repository's files."""
+    the service-account token path for `token_file`, rule_files for the repository's files, and
+    `storage.tsdb.retention` (Prometheus 3.8+, unknown to Debian's 2.42) left out."""
     config = copy.deepcopy(config)
+    tsdb = config.get("storage", {}).get("tsdb", {})
+    tsdb.pop("retention", None)
+    if "storage" in config and not tsdb:
+        config["storage"].pop("tsdb", None)
+    if config.get("storage") == {}:
+        del config["storage"]
     placeholder = {"targets": ["127.0.0.1:9"]}
     config["scrape_configs"] = [
         with_static_targets(job, [placeholder]) if "kubernetes_sd_configs" in job else job

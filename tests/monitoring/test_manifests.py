@@ -107,7 +107,8 @@ def test_prometheus_serves_under_the_prometheus_sub_path(objects):
     assert "--web.external-url=http://localhost/prometheus/" in args
     assert "--web.route-prefix=/prometheus" in args
     assert "--web.enable-lifecycle" in args
-    assert any(arg.startswith("--storage.tsdb.retention.time=") for arg in args)
+    # Retention lives in prometheus.yml since Prometheus 3.8; the flags are deprecated.
+    assert not any(arg.startswith("--storage.tsdb.retention.") for arg in args)
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"].startswith("/prometheus/-/"), probe
 

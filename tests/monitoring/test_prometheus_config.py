@@ -121,3 +121,15 @@ def test_rule_files_glob_matches_where_the_rules_configmap_is_mounted(config, ob
     for pattern in config["rule_files"]:
         directory = str(PurePosixPath(pattern).parent)
         assert mounts[directory]["configMap"]["name"].startswith("prometheus-rules-")
+
+
+def test_retention_is_set_in_the_config_file_within_the_data_volume(config, objects):
+    # Prometheus 3.8+ reads retention from the config file (the flags are deprecated); the size
+    # cap must leave room in the emptyDir for compaction (docs: at most ~85% of the volume).
+    retention = config["storage"]["tsdb"]["retention"]
+    assert retention["time"]
+    volumes = by_name(objects, "Deployment", "prometheus")["spec"]["template"]["spec"]["volumes"]
+    [data] = [volume for volume in volumes if volume["name"] == "data"]
+    size_gb = float(retention["size"].removesuffix("GB"))
+    volume_gib = float(data["emptyDir"]["sizeLimit"].removesuffix("Gi"))
+    assert size_gb <= 0.85 * volume_gib
