@@ -82,9 +82,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+CLOSES = (188.0, 189.5, 189.0, 190.5)
+
+
 def quote_json(
-    symbol: str = "AAPL", price: float = 190.5, previous_close: float = 188.0, **overrides
+    symbol: str = "AAPL",
+    price: float = 190.5,
+    previous_close: float = 188.0,
+    closes: tuple[float, ...] | None = None,
+    **overrides,
 ) -> dict:
+    """A Quote; with `closes`, as the watchlist asks for it (`?sparkline=1d`)."""
     body = {
         "symbol": symbol,
         "name": f"{symbol} Corp.",
@@ -100,13 +108,15 @@ def quote_json(
         "source": "simulated",
         "stale": False,
     }
+    if closes is not None:
+        body["sparkline"] = {"period": "1d", "interval": "5m", "stale": False, "closes": closes}
     body.update(overrides)
     return body
 
 
 def history_json(
     symbol: str = "AAPL",
-    closes: tuple[float, ...] = (188.0, 189.5, 189.0, 190.5),
+    closes: tuple[float, ...] = CLOSES,
     period: str = "1d",
     interval: str = "5m",
 ) -> dict:
@@ -136,8 +146,9 @@ def history_json(
 
 @pytest.fixture
 def healthy_backend(backend: responses.RequestsMock) -> responses.RequestsMock:
-    """A backend that answers the watchlist, every quote and every history."""
-    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json(s) for s in WATCHLIST]})
+    """A backend that answers the watchlist (with sparklines), every quote and every history."""
+    watchlist = [quote_json(s, closes=CLOSES) for s in WATCHLIST]
+    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": watchlist})
     for symbol in WATCHLIST:
         backend.get(f"{BACKEND}/api/v1/quotes/{symbol}", json=quote_json(symbol))
         backend.get(f"{BACKEND}/api/v1/quotes/{symbol}/history", json=history_json(symbol))

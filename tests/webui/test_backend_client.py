@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 
 import pytest
 import requests
 import responses
 from dashboard import backend as backend_module
-from dashboard.backend import BackendClient, BackendRejected
+from dashboard.backend import BackendClient, BackendRejected, Fetch
+from dashboard.budget import Deadline
 
 from tests.support.servers import free_port
 from tests.webui.conftest import BACKEND, quote_json
 
 QUOTE_URL = f"{BACKEND}/api/v1/quotes/AAPL"
+
+
+def quote_within(client: BackendClient, symbol: str = "AAPL", budget: float = 10.0) -> Fetch:
+    """One quote call within a page budget of `budget` seconds."""
+    return client.quote(symbol, Deadline.after(budget)).result()
 
 
 @pytest.fixture
@@ -23,7 +31,7 @@ def client() -> BackendClient:
 
 def test_a_good_answer_is_parsed_and_fresh(client, backend):
     backend.get(QUOTE_URL, json=quote_json("AAPL", price=190.5))
-    fetch = client.quote("AAPL")
+    fetch = quote_within(client)
     assert fetch.fresh and not fetch.degraded
     assert str(fetch.value.price) == "190.5"
 
@@ -31,7 +39,7 @@ def test_a_good_answer_is_parsed_and_fresh(client, backend):
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_gateway_errors_are_retried_once(client, backend, status):
     failing = backend.get(QUOTE_URL, status=status)
-    fetch = client.quote("AAPL")
+    fetch = quote_within(client)
     assert failing.call_count == 2
     assert fetch.error == "http_5xx"
 
@@ -39,30 +47,30 @@ def test_gateway_errors_are_retried_once(client, backend, status):
 def test_a_retry_that_succeeds_returns_fresh_data(client, backend):
     backend.get(QUOTE_URL, body=requests.ConnectionError("refused"))
     backend.get(QUOTE_URL, json=quote_json("AAPL"))  # responses answers in registration order
-    assert client.quote("AAPL").fresh
+    assert quote_within(client).fresh
 
 
 def test_connection_errors_are_retried_once(client, backend):
     failing = backend.get(QUOTE_URL, body=requests.ConnectionError("refused"))
-    assert client.quote("AAPL").error == "connection"
+    assert quote_within(client).error == "connection"
     assert failing.call_count == 2
 
 
 def test_connect_timeouts_are_retried_and_reported_as_timeouts(client, backend):
     failing = backend.get(QUOTE_URL, body=requests.ConnectTimeout("no SYN-ACK"))
-    assert client.quote("AAPL").error == "timeout"
+    assert quote_within(client).error == "timeout"
     assert failing.call_count == 2
 
 
 def test_read_timeouts_are_not_retried(client, backend):
     failing = backend.get(QUOTE_URL, body=requests.ReadTimeout("slow"))
-    assert client.quote("AAPL").error == "timeout"
+    assert quote_within(client).error == "timeout"
     assert failing.call_count == 1
 
 
 def test_internal_server_errors_are_not_retried(client, backend):
     failing = backend.get(QUOTE_URL, status=500)
-    assert client.quote("AAPL").error == "http_5xx"
+    assert quote_within(client).error == "http_5xx"
     assert failing.call_count == 1
 
 
@@ -70,7 +78,7 @@ def test_a_4xx_answer_is_a_rejection_not_an_outage(client, backend):
     error = {"error": {"code": "not_found", "message": "unknown symbol ZZZZ"}}
     answered = backend.get(f"{BACKEND}/api/v1/quotes/ZZZZ", status=404, json=error)
     with pytest.raises(BackendRejected) as rejection:
-        client.quote("ZZZZ")
+        quote_within(client, "ZZZZ")
     assert (rejection.value.status, rejection.value.code) == (404, "not_found")
     assert answered.call_count == 1
 
@@ -79,7 +87,7 @@ def test_the_retry_waits_a_jittered_bounded_delay(backend):
     waits: list[float] = []
     client = BackendClient(BACKEND, 0.5, 2.0, sleep=waits.append)
     backend.get(QUOTE_URL, status=503)
-    client.quote("AAPL")
+    quote_within(client)
     low, high = backend_module.RETRY_JITTER_SECONDS
     assert len(waits) == 1 and low <= waits[0] <= high
 
@@ -93,9 +101,9 @@ def test_retry_delays_spread_over_the_jitter_range():
 
 def test_a_failure_answers_with_the_last_good_value(client, backend):
     backend.get(QUOTE_URL, json=quote_json("AAPL", price=190.5))
-    good = client.quote("AAPL")
+    good = quote_within(client)
     backend.replace(responses.GET, QUOTE_URL, status=503)
-    fallback = client.quote("AAPL")
+    fallback = quote_within(client)
     assert fallback.degraded and not fallback.fresh
     assert fallback.value == good.value
     assert fallback.fetched_at == good.fetched_at
@@ -103,36 +111,29 @@ def test_a_failure_answers_with_the_last_good_value(client, backend):
 
 def test_a_failure_without_earlier_data_answers_nothing(client, backend):
     backend.get(QUOTE_URL, body=requests.ConnectionError("refused"))
-    fetch = client.quote("AAPL")
+    fetch = quote_within(client)
     assert fetch.value is None and not fetch.degraded
 
 
 def test_a_malformed_body_is_a_failure_and_keeps_the_last_good_value(client, backend):
     backend.get(QUOTE_URL, json=quote_json("AAPL", price=190.5))
-    client.quote("AAPL")
+    quote_within(client)
     backend.replace(responses.GET, QUOTE_URL, json={"symbol": "AAPL", "price": "lots"})
-    broken = client.quote("AAPL")
+    broken = quote_within(client)
     assert broken.error == "bad_payload"
     assert str(broken.value.price) == "190.5"
 
 
 def test_a_body_that_is_not_json_is_a_bad_payload(client, backend):
     backend.get(QUOTE_URL, body="<html>proxy error</html>", content_type="text/html")
-    assert client.quote("AAPL").error == "bad_payload"
-
-
-def test_without_network_only_the_cache_answers(client, backend):
-    untouched = backend.get(QUOTE_URL, json=quote_json("AAPL"))
-    fetch = client.quote("AAPL", network=False)
-    assert untouched.call_count == 0
-    assert fetch.value is None and fetch.error == "skipped"
+    assert quote_within(client).error == "bad_payload"
 
 
 def test_every_attempt_is_timed_and_every_failed_attempt_counted(client, backend, metric):
     backend.get(QUOTE_URL, status=503)
     timed = metric("stockwatch_webui_upstream_request_seconds_count", endpoint="quotes")
     failed = metric("stockwatch_webui_upstream_errors_total", reason="http_5xx")
-    client.quote("AAPL")
+    quote_within(client)
     assert metric("stockwatch_webui_upstream_request_seconds_count", endpoint="quotes") == timed + 2
     assert metric("stockwatch_webui_upstream_errors_total", reason="http_5xx") == failed + 2
 
@@ -140,23 +141,23 @@ def test_every_attempt_is_timed_and_every_failed_attempt_counted(client, backend
 def test_bad_payloads_are_counted_by_reason(client, backend, metric):
     backend.get(QUOTE_URL, json={"unexpected": True})
     before = metric("stockwatch_webui_upstream_errors_total", reason="bad_payload")
-    client.quote("AAPL")
+    quote_within(client)
     assert metric("stockwatch_webui_upstream_errors_total", reason="bad_payload") == before + 1
 
 
 def test_the_last_call_records_whether_the_backend_was_reachable(client, backend):
     backend.get(QUOTE_URL, body=requests.ConnectionError("refused"))
-    client.quote("AAPL")
+    quote_within(client)
     assert client.last_call.state == "unreachable"
     backend.replace(responses.GET, QUOTE_URL, json=quote_json("AAPL"))
-    client.quote("AAPL")
+    quote_within(client)
     assert client.last_call.state == "up"
 
 
 def test_the_read_timeout_cuts_off_a_slow_backend(slow_server):
     client = BackendClient(slow_server, connect_timeout=0.5, read_timeout=0.3)
     started = time.monotonic()
-    fetch = client.quote("AAPL")
+    fetch = quote_within(client)
     assert fetch.error == "timeout"
     assert time.monotonic() - started < 1.5
 
@@ -164,5 +165,95 @@ def test_the_read_timeout_cuts_off_a_slow_backend(slow_server):
 def test_a_refused_connection_fails_fast():
     client = BackendClient(f"http://127.0.0.1:{free_port()}", connect_timeout=0.5, read_timeout=2.0)
     started = time.monotonic()
-    assert client.quote("AAPL").error == "connection"
+    assert quote_within(client).error == "connection"
     assert time.monotonic() - started < 1.5
+
+
+# --- the page budget and the concurrency limit -------------------------------------------------
+
+
+def _answer_when(event: threading.Event, body: dict):
+    """A responses callback: the backend answers only once `event` is set (or after 5 s)."""
+
+    def callback(_request):
+        event.wait(5)
+        return 200, {}, json.dumps(body)
+
+    return callback
+
+
+def test_a_call_still_running_when_the_budget_ends_gives_last_good_data(client, backend):
+    backend.get(QUOTE_URL, json=quote_json("AAPL", price=190.5))
+    good = quote_within(client)
+    release = threading.Event()
+    backend.reset()  # from now on the backend stalls
+    backend.add_callback(responses.GET, QUOTE_URL, _answer_when(release, quote_json("AAPL")))
+    started = time.monotonic()
+    late = quote_within(client, budget=0.2)
+    assert time.monotonic() - started < 1.5
+    release.set()
+    assert late.error == "budget" and late.overran and late.degraded
+    assert late.value == good.value
+
+
+def test_an_answer_that_arrives_after_the_budget_still_refreshes_the_cache(client, backend):
+    release = threading.Event()
+    backend.add_callback(
+        responses.GET, QUOTE_URL, _answer_when(release, quote_json("AAPL", price=201.0))
+    )
+    assert quote_within(client, budget=0.1).value is None
+    backend.reset()
+    backend.get(QUOTE_URL, body=requests.ConnectionError("down from now on"))
+    release.set()  # the late call lands in the background
+    deadline = time.monotonic() + 5
+    while (fallback := quote_within(client)).value is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fallback.degraded and str(fallback.value.price) == "201.0"
+
+
+def test_no_retry_is_made_that_cannot_finish_within_the_budget(client, backend):
+    failing = backend.get(QUOTE_URL, status=503)
+    assert quote_within(client, budget=0.12).error == "http_5xx"
+    assert failing.call_count == 1
+
+
+def test_socket_timeouts_are_clipped_to_the_budget(slow_server):
+    client = BackendClient(slow_server, connect_timeout=0.5, read_timeout=2.0)
+    started = time.monotonic()
+    assert quote_within(client, budget=0.3).value is None
+    assert time.monotonic() - started < 1.5  # not the 2 s read timeout, nor the 3 s server
+
+
+def test_a_call_over_the_concurrency_limit_is_shed_at_once_and_counted(backend, metric):
+    client = BackendClient(BACKEND, 0.5, 2.0, max_in_flight=1)
+    release = threading.Event()
+    backend.add_callback(responses.GET, QUOTE_URL, _answer_when(release, quote_json("AAPL")))
+    shed = metric("stockwatch_webui_upstream_shed_total", endpoint="quotes")
+    try:
+        assert quote_within(client, budget=0.1).error == "budget"  # holds the only slot
+        started = time.monotonic()
+        refused = quote_within(client)
+        assert time.monotonic() - started < 0.5  # shed, not queued behind the slow call
+    finally:
+        release.set()
+    assert refused.error == "shed"
+    assert metric("stockwatch_webui_upstream_shed_total", endpoint="quotes") == shed + 1
+
+
+def test_a_kept_value_younger_than_max_age_answers_without_a_call(client, backend):
+    answered = backend.get(QUOTE_URL, json=quote_json("AAPL"))
+
+    def kept(max_age: float) -> Fetch:
+        return client.get(
+            "quotes",
+            "/api/v1/quotes/AAPL",
+            {},
+            lambda body: body,
+            Deadline.after(5),
+            max_age=max_age,
+        ).result()
+
+    assert kept(60).fresh and kept(60).fresh
+    assert answered.call_count == 1
+    assert kept(1e-9).fresh
+    assert answered.call_count == 2

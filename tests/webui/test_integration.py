@@ -61,7 +61,7 @@ def _sample(metrics_text: str, series: str) -> float:
 
 
 def test_metrics_add_up_across_gunicorn_workers(webui):
-    series = 'stockwatch_webui_upstream_request_seconds_count{endpoint="history"}'
+    series = 'stockwatch_webui_upstream_request_seconds_count{endpoint="quotes"}'
     before = _sample(requests.get(webui.metrics_url, timeout=5).text, series)
     pages = 12  # with 2 workers, both serve some of these
     for _ in range(pages):

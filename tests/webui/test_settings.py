@@ -38,7 +38,13 @@ def test_a_secret_key_is_required_outside_debug_mode():
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("BACKEND_READ_TIMEOUT", "soon"), ("REFRESH_SECONDS", "0"), ("DJANGO_DEBUG", "maybe")],
+    [
+        ("BACKEND_READ_TIMEOUT", "soon"),
+        ("REFRESH_SECONDS", "0"),
+        ("DJANGO_DEBUG", "maybe"),
+        ("PAGE_BUDGET_SECONDS", "0"),
+        ("BACKEND_MAX_IN_FLIGHT", "none"),
+    ],
 )
 def test_a_malformed_variable_stops_the_start_naming_it(variable, value):
     result = _import_settings(DJANGO_SECRET_KEY="x", **{variable: value})
@@ -52,12 +58,22 @@ def test_the_defaults_follow_the_contract():
             sys.executable,
             "-c",
             "from webui_site import settings as s; print(s.BACKEND_URL, s.BACKEND_CONNECT_TIMEOUT,"
-            " s.BACKEND_READ_TIMEOUT, s.REFRESH_SECONDS, s.GRAFANA_URL, s.PROMETHEUS_URL)",
+            " s.BACKEND_READ_TIMEOUT, s.REFRESH_SECONDS, s.GRAFANA_URL, s.PROMETHEUS_URL,"
+            " s.PAGE_BUDGET_SECONDS, s.BACKEND_MAX_IN_FLIGHT, s.HISTORY_CACHE_SECONDS)",
         ],
         env={
             k: v
             for k, v in os.environ.items()
-            if k not in {"BACKEND_URL", "GRAFANA_URL", "PROMETHEUS_URL", "REFRESH_SECONDS"}
+            if k
+            not in {
+                "BACKEND_URL",
+                "GRAFANA_URL",
+                "PROMETHEUS_URL",
+                "REFRESH_SECONDS",
+                "PAGE_BUDGET_SECONDS",
+                "BACKEND_MAX_IN_FLIGHT",
+                "HISTORY_CACHE_SECONDS",
+            }
         },
         capture_output=True,
         text=True,
@@ -71,6 +87,9 @@ def test_the_defaults_follow_the_contract():
         "10",
         "/grafana/",
         "/prometheus/",
+        "1.0",
+        "8",
+        "60.0",
     ]
 
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from dashboard.metrics import ENDPOINTS, ERROR_REASONS, PAGES, create_every_series
 from django.test import Client
 from responses import matchers
 
@@ -98,8 +99,7 @@ def test_the_symbol_page_title_carries_the_price(browser, healthy_backend):
 
 
 def test_a_missing_sparkline_does_not_hide_the_row(browser, backend):
-    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL")]})
-    backend.get(f"{BACKEND}/api/v1/quotes/AAPL/history", status=503)
+    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL", sparkline=None)]})
     page = browser.get("/")
     assert page.status_code == 200
     assert "no chart" in page.content.decode()
@@ -177,12 +177,18 @@ def test_degraded_and_unavailable_pages_are_counted(browser, healthy_backend, me
     assert metric("stockwatch_webui_degraded_pages_total", page="watchlist") == before + 1
 
 
-def test_an_outage_costs_one_failed_call_not_one_per_symbol(browser, healthy_backend):
+def test_the_watchlist_is_one_backend_call_with_sparklines(browser, healthy_backend):
+    browser.get("/")
+    assert [call.request.url for call in healthy_backend.calls] == [
+        f"{BACKEND}/api/v1/quotes?sparkline=1d"
+    ]
+
+
+def test_an_outage_costs_one_failed_call_and_its_retry(browser, healthy_backend):
     browser.get("/")
     break_backend(healthy_backend, requests.ConnectTimeout("down"))
     browser.get("/")
-    # the quotes call and its single retry; sparklines come from the last-good cache
-    assert len(healthy_backend.calls) == 2
+    assert len(healthy_backend.calls) == 2  # since break_backend: the quotes call and its retry
 
 
 def test_a_backend_slower_than_the_read_timeout_still_gets_a_quick_page(
@@ -194,6 +200,89 @@ def test_a_backend_slower_than_the_read_timeout_still_gets_a_quick_page(
     page = browser.get("/")
     assert page.status_code == 503
     assert time.monotonic() - started < 2
+
+
+def _stall(mock, seconds: float = 3.0) -> None:
+    """From now on the backend answers every call only after `seconds`."""
+
+    def slow(_request):
+        time.sleep(seconds)
+        return 503, {}, "{}"
+
+    mock.reset()
+    for path in ("/api/v1/quotes", *(f"/api/v1/quotes/{s}" for s in WATCHLIST)):
+        mock.add_callback("GET", BACKEND + path, callback=slow)
+        mock.add_callback("GET", f"{BACKEND + path}/history", callback=slow)
+
+
+@pytest.mark.parametrize("path", ["/", "/live/watchlist", "/symbol/AAPL"])
+def test_a_slow_backend_gets_a_degraded_page_within_the_budget(
+    browser, healthy_backend, settings, metric, path
+):
+    settings.PAGE_BUDGET_SECONDS = 0.3
+    settings.HISTORY_CACHE_SECONDS = 0  # the symbol page asks for its history again too
+    name = "symbol" if path.startswith("/symbol") else "watchlist"
+    browser.get(path)
+    overruns = metric("stockwatch_webui_page_budget_overruns_total", page=name)
+    degraded = metric("stockwatch_webui_degraded_pages_total", page=name)
+    _stall(healthy_backend)
+    started = time.monotonic()
+    page = browser.get(path)
+    assert time.monotonic() - started < 1.5  # well before the backend's 3 s
+    assert page.status_code == 200
+    assert DEGRADED.search(page.content.decode())
+    assert metric("stockwatch_webui_page_budget_overruns_total", page=name) == overruns + 1
+    assert metric("stockwatch_webui_degraded_pages_total", page=name) == degraded + 1
+
+
+def test_a_slow_backend_without_earlier_data_gets_the_unavailable_state_in_budget(
+    browser, backend, settings
+):
+    settings.PAGE_BUDGET_SECONDS = 0.3
+    _stall(backend)
+    started = time.monotonic()
+    page = browser.get("/")
+    assert time.monotonic() - started < 1.5
+    assert page.status_code == 503
+    assert "Prices are unavailable right now" in page.content.decode()
+
+
+def test_pages_over_the_concurrency_limit_are_served_from_last_good_data(
+    browser, healthy_backend, settings, metric
+):
+    settings.PAGE_BUDGET_SECONDS = 0.2
+    settings.BACKEND_MAX_IN_FLIGHT = 1
+    browser.get("/")
+    _stall(healthy_backend, seconds=2)
+    browser.get("/")  # its call still holds the only slot after the page is gone
+    shed = metric("stockwatch_webui_upstream_shed_total", endpoint="quotes")
+    started = time.monotonic()
+    page = browser.get("/")
+    assert time.monotonic() - started < 0.15  # shed at once: no wait for a slot or the budget
+    assert page.status_code == 200 and DEGRADED.search(page.content.decode())
+    assert metric("stockwatch_webui_upstream_shed_total", endpoint="quotes") == shed + 1
+
+
+def test_the_symbol_page_keeps_its_history_for_a_while(browser, healthy_backend, settings):
+    settings.HISTORY_CACHE_SECONDS = 60
+    for _ in range(3):
+        assert browser.get("/symbol/AAPL").status_code == 200
+    paths = [call.request.path_url for call in healthy_backend.calls]
+    assert paths.count("/api/v1/quotes/AAPL") == 3
+    assert paths.count("/api/v1/quotes/AAPL/history?period=1d&interval=5m") == 1
+
+
+def test_every_webui_series_is_exported_before_anything_happens(browser):
+    create_every_series()
+    text = browser.get("/metrics").content.decode()
+    for page in PAGES:
+        assert f'stockwatch_webui_degraded_pages_total{{page="{page}"}}' in text
+        assert f'stockwatch_webui_page_budget_overruns_total{{page="{page}"}}' in text
+    for endpoint in ENDPOINTS:
+        assert f'stockwatch_webui_upstream_shed_total{{endpoint="{endpoint}"}}' in text
+        assert f'stockwatch_webui_upstream_request_seconds_count{{endpoint="{endpoint}"}}' in text
+    for reason in ERROR_REASONS:
+        assert f'stockwatch_webui_upstream_errors_total{{reason="{reason}"}}' in text
 
 
 def test_the_status_strip_shows_backend_state_latency_age_and_links(browser, healthy_backend):
@@ -332,7 +421,7 @@ def test_static_files_are_served_by_the_app_itself(browser, healthy_backend):
 
 
 def test_an_unexpected_crash_shows_a_plain_error_page_without_a_trace(browser, monkeypatch):
-    def crash(_backend):
+    def crash(*_):
         raise RuntimeError("a bug in the dashboard itself")
 
     monkeypatch.setattr("dashboard.pages.watchlist_page", crash)  # stands in for any bug

@@ -1,6 +1,8 @@
-"""Client of the backend API: pooled, time-boxed, one jittered retry, and a last-good cache.
+"""Client of the backend API: pooled, bounded, held to the page budget, one jittered retry
+that fits in it, and a last-good cache.
 
-Every call returns a `Fetch`; a backend failure never raises into a view.
+Every call returns a `Pending` whose `result()` is a `Fetch`; a backend failure, a call shed
+for want of a free slot or one still running when the budget is spent never raises into a view.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -20,6 +23,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from dashboard import payloads
+from dashboard.budget import Deadline
+from dashboard.calls import CallPool
 from dashboard.metrics import UPSTREAM_ERRORS, UPSTREAM_REQUEST_SECONDS
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,10 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_JITTER_SECONDS = (0.05, 0.25)
 LAST_GOOD_ENTRIES = 512
+# The least time an attempt is worth starting with: a retry with less left is not made.
+MIN_ATTEMPT_SECONDS = 0.1
+# The watchlist asks for its sparklines inside the quotes answer: one request per page.
+SPARKLINE_PERIOD = "1d"
 
 
 class BackendRejected(Exception):
@@ -60,6 +69,21 @@ class Fetch(Generic[T]):
     @property
     def degraded(self) -> bool:
         return not self.fresh and self.value is not None
+
+    @property
+    def overran(self) -> bool:
+        """The page budget ran out before this call answered."""
+        return self.error == "budget"
+
+
+class Pending(Generic[T]):
+    """A call on its way; `result()` waits for it no longer than the page budget allows."""
+
+    def __init__(self, settle: Callable[[], Fetch[T]]) -> None:
+        self._settle = settle
+
+    def result(self) -> Fetch[T]:
+        return self._settle()
 
 
 @dataclass(frozen=True)
@@ -99,11 +123,14 @@ class BackendClient:
         base_url: str,
         connect_timeout: float,
         read_timeout: float,
+        max_in_flight: int = 8,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self._calls = CallPool(max_in_flight)
         self._sleep = sleep
         self._session = session or self._pooled_session()
         self._last_good: OrderedDict[str, tuple[Any, datetime]] = OrderedDict()
@@ -123,19 +150,21 @@ class BackendClient:
 
     # --- the API ---------------------------------------------------------------------------
 
-    def quotes(self, *, network: bool = True) -> Fetch[tuple[payloads.Quote, ...]]:
-        return self.get("quotes", "/api/v1/quotes", {}, payloads.parse_quotes, network=network)
+    def quotes(self, deadline: Deadline) -> Pending[tuple[payloads.Quote, ...]]:
+        """The whole watchlist, each quote with its sparkline closes."""
+        params = {"sparkline": SPARKLINE_PERIOD}
+        return self.get("quotes", "/api/v1/quotes", params, payloads.parse_quotes, deadline)
 
-    def quote(self, symbol: str, *, network: bool = True) -> Fetch[payloads.Quote]:
+    def quote(self, symbol: str, deadline: Deadline) -> Pending[payloads.Quote]:
         path = f"/api/v1/quotes/{url_quote(symbol, safe='')}"
-        return self.get("quotes", path, {}, payloads.parse_quote, network=network)
+        return self.get("quotes", path, {}, payloads.parse_quote, deadline)
 
     def history(
-        self, symbol: str, period: str, interval: str, *, network: bool = True
-    ) -> Fetch[payloads.History]:
+        self, symbol: str, period: str, interval: str, deadline: Deadline, *, max_age: float = 0.0
+    ) -> Pending[payloads.History]:
         path = f"/api/v1/quotes/{url_quote(symbol, safe='')}/history"
         params = {"period": period, "interval": interval}
-        return self.get("history", path, params, payloads.parse_history, network=network)
+        return self.get("history", path, params, payloads.parse_history, deadline, max_age=max_age)
 
     # --- the machinery ---------------------------------------------------------------------
 
@@ -145,30 +174,66 @@ class BackendClient:
         path: str,
         params: dict[str, str],
         parse: Callable[[Any], T],
+        deadline: Deadline,
         *,
-        network: bool = True,
-    ) -> Fetch[T]:
-        """GET `path`, parse the body; on failure fall back to the last good value for this key.
+        max_age: float = 0.0,
+    ) -> Pending[T]:
+        """Start GET `path` on the call pool; its result falls back to the last good value.
 
-        `network=False` answers from the last-good cache only: used once the backend has just
-        failed within the same page, so one outage does not cost a timeout per call.
-        Raises `BackendRejected` on 4xx; never raises for outages or malformed bodies.
+        A last-good value younger than `max_age` seconds answers without a call (for data that
+        changes slowly). A call that finds every slot busy is shed; one still running when the
+        deadline passes goes on in the background and refreshes the last-good cache if it
+        succeeds. `result()` raises `BackendRejected` on 4xx; never for outages or bad bodies.
         """
         key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-        if not network:
-            return self._fallback(key, "skipped")
+        if max_age:
+            kept = self._kept(key, max_age)
+            if kept is not None:
+                return Pending(lambda: kept)
+        future = self._calls.submit(
+            endpoint, lambda: self._fetch(key, endpoint, path, params, parse, deadline)
+        )
+        if future is None:
+            return Pending(lambda: self._fallback(key, "shed"))
+        return Pending(lambda: self._settle(key, path, future, deadline))
+
+    def _settle(
+        self, key: str, path: str, future: Future[tuple[T, datetime]], deadline: Deadline
+    ) -> Fetch[T]:
         try:
-            value = self._attempts(endpoint, path, params, parse)
+            value, fetched_at = future.result(timeout=deadline.remaining())
+        except TimeoutError:
+            log.warning("backend %s did not answer within the page budget", path)
+            return self._fallback(key, "budget")
         except _AttemptFailed as failure:
             log.warning("backend %s failed (%s): %s", path, failure.reason, failure)
             return self._fallback(key, failure.reason)
+        return Fetch(value, fetched_at, fresh=True)
+
+    def _fetch(
+        self,
+        key: str,
+        endpoint: str,
+        path: str,
+        params: dict[str, str],
+        parse: Callable[[Any], T],
+        deadline: Deadline,
+    ) -> tuple[T, datetime]:
+        value = self._attempts(endpoint, path, params, parse, deadline)
         now = datetime.now(UTC)
         with self._lock:
             self._last_good[key] = (value, now)
             self._last_good.move_to_end(key)
             while len(self._last_good) > LAST_GOOD_ENTRIES:
                 self._last_good.popitem(last=False)
-        return Fetch(value, now, fresh=True)
+        return value, now
+
+    def _kept(self, key: str, max_age: float) -> Fetch[Any] | None:
+        with self._lock:
+            cached = self._last_good.get(key)
+        if cached is None or (datetime.now(UTC) - cached[1]).total_seconds() >= max_age:
+            return None
+        return Fetch(cached[0], cached[1], fresh=True)
 
     def _fallback(self, key: str, reason: str) -> Fetch[Any]:
         with self._lock:
@@ -178,25 +243,38 @@ class BackendClient:
         return Fetch(cached[0], cached[1], fresh=False, error=reason)
 
     def _attempts(
-        self, endpoint: str, path: str, params: dict[str, str], parse: Callable[[Any], T]
+        self,
+        endpoint: str,
+        path: str,
+        params: dict[str, str],
+        parse: Callable[[Any], T],
+        deadline: Deadline,
     ) -> T:
         try:
-            return self._attempt(endpoint, path, params, parse)
+            return self._attempt(endpoint, path, params, parse, deadline)
         except _AttemptFailed as failure:
-            if not failure.retryable:
+            pause = retry_delay()
+            # A retry that cannot finish within the page budget only adds load.
+            if not failure.retryable or deadline.remaining() < pause + MIN_ATTEMPT_SECONDS:
                 raise
-        self._sleep(retry_delay())
-        return self._attempt(endpoint, path, params, parse)
+        self._sleep(pause)
+        return self._attempt(endpoint, path, params, parse, deadline)
 
     def _attempt(
-        self, endpoint: str, path: str, params: dict[str, str], parse: Callable[[Any], T]
+        self,
+        endpoint: str,
+        path: str,
+        params: dict[str, str],
+        parse: Callable[[Any], T],
+        deadline: Deadline,
     ) -> T:
+        # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
+        left = max(deadline.remaining(), 0.01)
+        timeout = (min(self.connect_timeout, left), min(self.read_timeout, left))
         started = time.perf_counter()
         try:
             try:
-                response = self._session.get(
-                    self.base_url + path, params=params, timeout=self.timeout
-                )
+                response = self._session.get(self.base_url + path, params=params, timeout=timeout)
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
                 self._record("unreachable", started)

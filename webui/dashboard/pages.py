@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from dashboard import charts, formatting
-from dashboard.backend import BackendClient, BackendRejected, Fetch
+from dashboard.backend import BackendClient, BackendRejected, Fetch, Pending
+from dashboard.budget import Deadline
 from dashboard.payloads import History, Quote
 
 # Matched with fullmatch: `$` would also accept a trailing newline ("/symbol/AAPL%0A").
@@ -20,31 +20,28 @@ SYMBOL = re.compile(r"[A-Z0-9^][A-Z0-9.\-=^]{0,14}")
 # Chart period -> candle interval; each pair is one Yahoo accepts (intraday data only reaches
 # back 60 days, hourly two years).
 PERIODS = {"1d": "5m", "5d": "30m", "1mo": "1h", "6mo": "1d", "1y": "1d"}
-SPARKLINE_PERIOD = "1d"
 
 
 @functools.cache
 def client() -> BackendClient:
     """The process-wide backend client (built on first use, i.e. after gunicorn forks)."""
     return BackendClient(
-        settings.BACKEND_URL, settings.BACKEND_CONNECT_TIMEOUT, settings.BACKEND_READ_TIMEOUT
+        settings.BACKEND_URL,
+        settings.BACKEND_CONNECT_TIMEOUT,
+        settings.BACKEND_READ_TIMEOUT,
+        settings.BACKEND_MAX_IN_FLIGHT,
     )
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    # Sparkline histories are fetched in parallel so a slow backend costs one timeout, not six.
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="backend-call")
+def deadline() -> Deadline:
+    """The budget of a page that starts now."""
+    return Deadline.after(settings.PAGE_BUDGET_SECONDS)
 
 
-def _transport_failed(fetch: Fetch) -> bool:
-    return fetch.error in {"timeout", "connection"}
-
-
-def _history(backend: BackendClient, symbol: str, period: str, network: bool) -> Fetch[History]:
+def _history(pending: Pending[History]) -> Fetch[History]:
     """A history, or an empty Fetch when the backend refuses this one (the page goes on)."""
     try:
-        return backend.history(symbol, period, PERIODS[period], network=network)
+        return pending.result()
     except BackendRejected as rejection:
         return Fetch(None, None, fresh=False, error=rejection.code)
 
@@ -63,6 +60,7 @@ class WatchlistPage:
     degraded: bool  # showing last-good data
     unavailable: bool  # nothing to show at all
     data_since: datetime | None  # oldest as-of on the page: what "data age" means
+    overran: bool  # the budget ran out before the backend answered
 
 
 def _range_position(quote: Quote) -> float | None:
@@ -72,26 +70,22 @@ def _range_position(quote: Quote) -> float | None:
     return round(float(min(max(position, Decimal(0)), Decimal(100))), 1)
 
 
-def _sparkline(history: History | None, quote: Quote) -> charts.Sparkline | None:
-    if history is None:
+def _sparkline(quote: Quote) -> charts.Sparkline | None:
+    if quote.sparkline is None:
         return None
-    return charts.sparkline([c.close for c in history.candles], quote.previous_close)
+    return charts.sparkline(quote.sparkline, quote.previous_close)
 
 
-def watchlist_page(backend: BackendClient) -> WatchlistPage:
-    quotes = backend.quotes()
+def watchlist_page(backend: BackendClient, deadline: Deadline) -> WatchlistPage:
+    """One backend call: the quotes with their sparklines, or the last good answer to it."""
+    quotes = backend.quotes(deadline).result()
     if quotes.value is None:
-        return WatchlistPage((), None, degraded=False, unavailable=True, data_since=None)
-    network = not _transport_failed(quotes)
-    histories = _pool().map(
-        lambda q: _history(backend, q.symbol, SPARKLINE_PERIOD, network), quotes.value
-    )
-    rows = tuple(
-        Row(quote, _sparkline(history.value, quote), _range_position(quote))
-        for quote, history in zip(quotes.value, histories, strict=True)
-    )
+        return WatchlistPage((), None, False, True, None, quotes.overran)
+    rows = tuple(Row(quote, _sparkline(quote), _range_position(quote)) for quote in quotes.value)
     data_since = min((q.as_of for q in quotes.value), default=quotes.fetched_at)
-    return WatchlistPage(rows, quotes.fetched_at, quotes.degraded, False, data_since)
+    return WatchlistPage(
+        rows, quotes.fetched_at, quotes.degraded, False, data_since, quotes.overran
+    )
 
 
 @dataclass(frozen=True)
@@ -136,6 +130,10 @@ class SymbolPage:
         return self.quote.value is None and self.history.value is None
 
     @property
+    def overran(self) -> bool:
+        return self.quote.overran or self.history.overran
+
+    @property
     def fetched_at(self) -> datetime | None:
         """The oldest moment any shown data was fetched (what the degraded banner names)."""
         moments = [f.fetched_at for f in (self.quote, self.history) if f.fetched_at]
@@ -147,10 +145,16 @@ class SymbolPage:
         return min(moments, default=None)
 
 
-def symbol_page(backend: BackendClient, symbol: str, period: str) -> SymbolPage:
-    """Raises `BackendRejected` when the backend says the symbol does not exist."""
-    quote = backend.quote(symbol)
-    history = _history(backend, symbol, period, network=not _transport_failed(quote))
+def symbol_page(backend: BackendClient, symbol: str, period: str, deadline: Deadline) -> SymbolPage:
+    """Quote and history side by side, the history kept a while (it changes slowly).
+
+    Raises `BackendRejected` when the backend says the symbol does not exist."""
+    pending_quote = backend.quote(symbol, deadline)
+    pending_history = backend.history(
+        symbol, period, PERIODS[period], deadline, max_age=settings.HISTORY_CACHE_SECONDS
+    )
+    quote = pending_quote.result()
+    history = _history(pending_history)
     chart = stats = None
     if history.value is not None:
         currency = history.value.currency

@@ -66,6 +66,7 @@ class Quote:
     as_of: datetime
     source: str
     stale: bool
+    sparkline: tuple[Decimal, ...] | None = None  # today's closes, when asked for with the quotes
 
     @property
     def badge(self) -> str:
@@ -101,6 +102,16 @@ class History:
     candles: tuple[Candle, ...]
 
 
+def _closes(body: Any) -> tuple[Decimal, ...] | None:
+    """The closes of a quote's optional `sparkline` (absent or null: no sparkline)."""
+    if not isinstance(body, dict) or body.get("sparkline") is None:
+        return None
+    closes = _field(body["sparkline"], "closes")
+    if not isinstance(closes, list):
+        raise PayloadError("field 'closes' is not a list")
+    return tuple(_number({"close": close}, "close") for close in closes)
+
+
 def parse_quote(body: Any) -> Quote:
     volume = _field(body, "volume")
     if volume is not None and (isinstance(volume, bool) or not isinstance(volume, int)):
@@ -122,6 +133,7 @@ def parse_quote(body: Any) -> Quote:
         as_of=_time(body, "as_of"),
         source=_text(body, "source"),
         stale=stale,
+        sparkline=_closes(body),
     )
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from dashboard import formatting, pages
 from dashboard.backend import BackendRejected
-from dashboard.metrics import DEGRADED_PAGES
+from dashboard.metrics import DEGRADED_PAGES, PAGE_BUDGET_OVERRUNS
 
 
 def _render_page(
@@ -27,6 +27,8 @@ def _render_page(
     """Render a page assembled by `pages`, counting it when it lacks fresh backend data."""
     if page.degraded or page.unavailable:
         DEGRADED_PAGES.labels(page=name).inc()
+    if page.overran:
+        PAGE_BUDGET_OVERRUNS.labels(page=name).inc()
     data_age = formatting.age(page.data_since, datetime.now(UTC))
     # With nothing to show, say so in the status code too (never a 500 for a backend outage).
     return render(
@@ -38,7 +40,7 @@ def _render_page(
 
 
 def _render_watchlist(request: HttpRequest, template: str) -> HttpResponse:
-    page = pages.watchlist_page(pages.client())
+    page = pages.watchlist_page(pages.client(), pages.deadline())
     return _render_page(request, template, "watchlist", page)
 
 
@@ -64,7 +66,7 @@ def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
     if canonical != symbol:
         return redirect(f"{reverse('symbol', args=[canonical])}?period={period}")
     try:
-        page = pages.symbol_page(pages.client(), canonical, period)
+        page = pages.symbol_page(pages.client(), canonical, period, pages.deadline())
     except BackendRejected as rejection:
         raise Http404(rejection.message) from rejection
     return _render_page(

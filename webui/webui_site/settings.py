@@ -16,6 +16,13 @@ DEBUG, SECRET_KEY, ALLOWED_HOSTS, LOG_LEVEL = django_basics()
 BACKEND_URL = env_str("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
 BACKEND_CONNECT_TIMEOUT = env_float("BACKEND_CONNECT_TIMEOUT", 0.5, minimum=0.01)
 BACKEND_READ_TIMEOUT = env_float("BACKEND_READ_TIMEOUT", 2.0, minimum=0.01)
+# A page answers within PAGE_BUDGET_SECONDS with whatever the backend delivered by then, the
+# rest from last-good data; every backend call's timeouts are clipped to what is left of it.
+PAGE_BUDGET_SECONDS = env_float("PAGE_BUDGET_SECONDS", 1.0, minimum=0.05)
+# Backend calls in flight per worker process; one more is shed at once instead of queueing.
+BACKEND_MAX_IN_FLIGHT = env_int("BACKEND_MAX_IN_FLIGHT", 8, minimum=1)
+# How long the symbol page reuses a history it fetched (histories change slowly).
+HISTORY_CACHE_SECONDS = env_float("HISTORY_CACHE_SECONDS", 60.0, minimum=0)
 REFRESH_SECONDS = env_int("REFRESH_SECONDS", 10, minimum=1)
 GRAFANA_URL = env_str("GRAFANA_URL", "/grafana/")
 PROMETHEUS_URL = env_str("PROMETHEUS_URL", "/prometheus/")

@@ -2,6 +2,7 @@
 
 import os
 
+from dashboard.metrics import create_every_series
 from django.core.wsgi import get_wsgi_application
 
 from servicekit.metrics import register_build_info
@@ -13,3 +14,4 @@ application = get_wsgi_application()
 # Published by serving processes only: management commands such as collectstatic (run at image
 # build time, where the multiprocess metrics directory does not exist yet) stay out of metrics.
 register_build_info("webui", VERSION)
+create_every_series()
