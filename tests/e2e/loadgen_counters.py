@@ -1,0 +1,62 @@
+"""The load generator's request counters, read from its own metrics endpoint (no scrape lag)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+REQUESTS = "stockwatch_loadgen_requests_total"
+
+Counts = Mapping[tuple[str, str], float]  # (target, outcome) -> finished requests
+
+
+def parse_counts(exposition: str) -> dict[tuple[str, str], float]:
+    """stockwatch_loadgen_requests_total by (target, outcome) from a /metrics page."""
+    return {
+        (sample.labels["target"], sample.labels["outcome"]): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if sample.name == REQUESTS
+    }
+
+
+def read_counts(metrics_url: str) -> dict[tuple[str, str], float]:
+    response = requests.get(metrics_url, timeout=5)
+    response.raise_for_status()
+    counts = parse_counts(response.text)
+    if not counts:
+        raise AssertionError(f"{metrics_url} serves no {REQUESTS}: is that the load generator?")
+    return counts
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one target's clients saw between two readings of the counters."""
+
+    target: str
+    by_outcome: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_outcome.values())
+
+    @property
+    def failed(self) -> dict[str, float]:
+        """Outcomes other than ok that happened, with their counts."""
+        return {o: n for o, n in self.by_outcome.items() if o != "ok" and n}
+
+    def describe(self) -> str:
+        failed = ", ".join(f"{n:.0f} {o}" for o, n in sorted(self.failed.items())) or "none"
+        return f"{self.total:.0f} requests to {self.target}, failed: {failed}"
+
+
+def window(before: Counts, after: Counts, target: str) -> Window:
+    """The requests to `target` that finished between the readings `before` and `after`."""
+    outcomes = {o for t, o in (*before, *after) if t == target}
+    return Window(
+        target,
+        {o: after.get((target, o), 0.0) - before.get((target, o), 0.0) for o in sorted(outcomes)},
+    )
