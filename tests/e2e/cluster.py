@@ -94,11 +94,12 @@ def restarts(pod_list: list[client.V1Pod]) -> dict[str, str]:
                 continue
             ended = status.last_state.terminated if status.last_state else None
             how = (
-                f"last ended {ended.finished_at:%H:%M:%S} UTC: {ended.reason}, exit {ended.exit_code}"
+                f"{ended.reason} (exit {ended.exit_code}) at {ended.finished_at:%H:%M:%S} UTC"
                 if ended and ended.finished_at
-                else "last end not reported"
+                else "not reported"
             )
-            found[f"{pod.metadata.name}/{status.name}"] = f"{status.restart_count} restart(s), {how}"
+            name = f"{pod.metadata.name}/{status.name}"
+            found[name] = f"{status.restart_count} restart(s), last ended {how}"
     return found
 
 
