@@ -6,9 +6,10 @@ import http.server
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -17,6 +18,7 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from prometheus_client import REGISTRY
 
+from tests.support.delay_proxy import DelayProxy, delay_proxy
 from tests.support.servers import RunningProcess, gunicorn_service
 
 BACKEND = "http://backend.test"
@@ -48,16 +50,37 @@ def real_stack(
     tmp_path: Path, static_root: Path, workers: int = 2, **webui_env: str
 ) -> Iterator[Stack]:
     """The real backend (simulated prices) and the real webui under gunicorn, on loopback."""
+    with _stack(tmp_path, static_root, workers, webui_env, delayed=False) as (backend, _, webui):
+        yield backend, webui
+
+
+@contextmanager
+def delayed_stack(
+    tmp_path: Path, static_root: Path, **webui_env: str
+) -> Iterator[tuple[DelayProxy, RunningProcess]]:
+    """Like `real_stack` (one worker each), with a DelayProxy on the link from backend to webui."""
+    with _stack(tmp_path, static_root, 1, webui_env, delayed=True) as (_, proxy, webui):
+        yield proxy, webui
+
+
+@contextmanager
+def _stack(
+    tmp_path: Path, static_root: Path, workers: int, webui_env: dict[str, str], *, delayed: bool
+) -> Iterator[tuple[RunningProcess, DelayProxy | None, RunningProcess]]:
     backend_env = {"PRICE_PROVIDER": "simulated", "GUNICORN_WORKERS": str(workers)}
-    with gunicorn_service("backend", tmp_path, backend_env) as backend_server:
+    with ExitStack() as stack:
+        backend_server = stack.enter_context(gunicorn_service("backend", tmp_path, backend_env))
+        proxy = None
+        if delayed:
+            proxy = stack.enter_context(delay_proxy(urlsplit(backend_server.base_url).port))
         env = {
-            "BACKEND_URL": backend_server.base_url,
+            "BACKEND_URL": proxy.url if proxy else backend_server.base_url,
             "STATIC_ROOT": str(static_root),
             "GUNICORN_WORKERS": str(workers),
             **webui_env,
         }
-        with gunicorn_service("webui", tmp_path, env) as webui_server:
-            yield backend_server, webui_server
+        webui_server = stack.enter_context(gunicorn_service("webui", tmp_path, env))
+        yield backend_server, proxy, webui_server
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ and degrades honestly when the backend goes away. Screenshots land in artifacts/
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support.servers import REPO
-from tests.webui.conftest import Stack, real_stack
+from tests.webui.conftest import Stack, delayed_stack, real_stack
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +97,34 @@ def test_the_dashboard_renders_refreshes_and_degrades_when_the_backend_stops(
     assert "Server Error" not in page.content() and "Traceback" not in page.content()
     page.screenshot(path=ARTIFACTS / "dashboard-degraded.png", full_page=True)
     page.close()
+
+
+def test_a_slow_backend_gives_quick_degraded_pages_not_slow_ones(
+    chromium, tmp_path, collected_static, script_errors
+):
+    with delayed_stack(
+        tmp_path, collected_static, REFRESH_SECONDS="1", PAGE_BUDGET_SECONDS="1"
+    ) as (proxy, webui):
+        page = _open(chromium, webui.base_url + "/", script_errors)
+        rows = page.locator("table.watchlist tbody tr")
+        expect(rows.first).to_be_visible()
+        symbols = rows.count()
+
+        proxy.set_delay(3.0)  # every answer from the backend now arrives 3 s late
+        # the live refresh swaps in the degraded state without waiting for the backend
+        expect(page.locator(".banner-degraded")).to_be_visible(timeout=10_000)
+        started = time.monotonic()
+        page.reload()
+        assert time.monotonic() - started < 2.0  # the 1 s budget and a margin, not 3 s
+        expect(page.locator(".banner-degraded")).to_contain_text("degraded — showing data from")
+        expect(rows).to_have_count(symbols)
+        expect(page.locator("svg.spark polyline.spark-line")).to_have_count(symbols)
+        assert "Server Error" not in page.content()
+        page.screenshot(path=ARTIFACTS / "dashboard-slow-backend.png", full_page=True)
+
+        proxy.set_delay(0)
+        expect(page.locator(".banner-degraded")).to_have_count(0, timeout=10_000)  # recovers
+        page.close()
 
 
 def test_the_symbol_page_and_phone_and_dark_layouts_render(chromium, shared_stack, script_errors):
