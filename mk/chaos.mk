@@ -1,13 +1,15 @@
 # Chaos Mesh (install, experiments, Schedules, Workflow) and the load generator.
-# KUBECTL, KUBE_CONTEXT, APP_NAMESPACE and need_kubectl come from mk/cluster.mk: every call names
-# the kind context, so these targets never touch another cluster.
+# KUBECTL, HELM, KUBE_CONTEXT, APP_NAMESPACE, need_kubectl and need_helm come from mk/cluster.mk:
+# every call names the kind context, so these targets never touch another cluster.
 
+# Chaos Mesh chart 2.8.3 (released 2026-06-09): the newest release; ../shared/schemas/chaos-mesh
+# holds the CRDs of this version, which tests/chaos validates against.
 CHAOS_MESH_VERSION := 2.8.3
 CHAOS_MESH_NAMESPACE := chaos-mesh
 CHAOS_MESH_VALUES := chaos/chaos-mesh-values.yaml
 CHAOS_OVERLAY := kustomize/overlays/chaos
 CHAOS_EXPERIMENTS := chaos/experiments
-HELM = helm --kube-context $(KUBE_CONTEXT)
+# HELM (helm --kube-context ...) and need_helm come from mk/cluster.mk.
 # Experiment kinds users create, fully qualified so an Argo `workflows` never matches. The
 # Pod*Chaos and WorkflowNode kinds are left out: the controller owns and removes them.
 CHAOS_RESOURCES := $(addsuffix .chaos-mesh.org,awschaos azurechaos blockchaos dnschaos gcpchaos \
@@ -28,7 +30,7 @@ need_chaos_mesh = @$(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1 |
 	chaos-stop loadgen test-chaos
 
 chaos-mesh: ## Install Chaos Mesh 2.8.3 with Helm (namespace chaos-mesh, dashboard :32333); waits
-	$(call need,helm,Install Helm 3: https://helm.sh/docs/intro/install/)
+	$(call need_helm,chaos-mesh,the Chaos Mesh chart)
 	$(need_kubectl)
 	$(call say,installing Chaos Mesh $(CHAOS_MESH_VERSION) into $(KUBE_CONTEXT) namespace $(CHAOS_MESH_NAMESPACE))
 	@helm repo add chaos-mesh https://charts.chaos-mesh.org --force-update >/dev/null
@@ -60,7 +62,7 @@ chaos-stop: ## Pause every Schedule, then delete every Chaos Mesh object in stoc
 	@echo "ok: no chaos left in $(APP_NAMESPACE)"
 
 chaos-mesh-uninstall: ## Delete all chaos, then the Chaos Mesh release (its CRDs too with CRDS=1)
-	$(call need,helm,Install Helm 3: https://helm.sh/docs/intro/install/)
+	$(call need_helm,chaos-mesh-uninstall,the Chaos Mesh release)
 	$(need_kubectl)
 	@if $(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1; then \
 	  printf '\033[1;34m==> %s\033[0m\n' "deleting chaos objects in every namespace while the controller can still recover them"; \

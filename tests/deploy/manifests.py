@@ -13,6 +13,7 @@ CLUSTER_SCOPED_KINDS = {
     "StorageClass",
     "PersistentVolume",
     "IngressClass",
+    "GatewayClass",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
 }

@@ -11,6 +11,8 @@ from tests.support.render import REPO, by_kind, overlay, render
 from tests.support.validate import KUBERNETES_VERSION
 
 CLUSTER = yaml.safe_load((REPO / "kind" / "cluster.yaml").read_text())
+NGF_VALUES = yaml.safe_load((REPO / "kind" / "nginx-gateway-fabric-values.yaml").read_text())
+CLUSTER_MK = (REPO / "mk" / "cluster.mk").read_text()
 NODE_IMAGE = re.compile(r"^kindest/node:v(?P<minor>\d+\.\d+)\.\d+@sha256:[0-9a-f]{64}$")
 # docs/architecture.md: NodePorts of the webui, Grafana, Prometheus, the Chaos Mesh dashboard.
 CONTRACT_NODE_PORTS = {30080, 30300, 30090, 32333}
@@ -54,15 +56,36 @@ def test_every_node_runs_the_pinned_kubernetes_version_the_schemas_check(node):
     assert match["minor"] == KUBERNETES_VERSION
 
 
-def test_the_ingress_controller_node_is_labelled_and_publishes_http_and_https():
-    assert control_plane()["labels"] == {"ingress-ready": "true"}
-    assert {80, 443} <= host_ports()
+def test_host_port_80_reaches_the_gateway_listener_through_its_node_port():
+    # NGINX Gateway Fabric publishes the Gateway's listener port 80 on a fixed NodePort
+    # (kind/nginx-gateway-fabric-values.yaml); kind maps 127.0.0.1:80 on the host to it.
+    node_ports = {
+        entry["listenerPort"]: entry["port"]
+        for entry in NGF_VALUES["nginx"]["service"]["nodePorts"]
+    }
+    [mapping] = [m for m in control_plane()["extraPortMappings"] if m["hostPort"] == 80]
+    assert mapping["containerPort"] == node_ports[80]
+    assert NGF_VALUES["nginx"]["service"]["type"] == "NodePort"
+    # The host port lands on the control-plane node; `Cluster` lets kube-proxy forward it to the
+    # nginx pod wherever it runs (`Local` would drop it unless the pod ran on that node).
+    assert NGF_VALUES["nginx"]["service"]["externalTrafficPolicy"] == "Cluster"
 
 
-def test_every_port_mapping_maps_a_port_to_itself_on_loopback():
+def test_every_other_port_mapping_maps_a_node_port_to_itself_on_loopback():
     mappings = control_plane()["extraPortMappings"]
-    assert [m for m in mappings if m["hostPort"] != m["containerPort"]] == []
+    assert [m for m in mappings if m["hostPort"] not in (80, m["containerPort"])] == []
     assert {m.get("listenAddress") for m in mappings} == {"127.0.0.1"}
+
+
+def test_no_node_carries_labels_for_a_controller_that_is_gone():
+    # ingress-nginx's kind manifest scheduled onto `ingress-ready` nodes; nothing needs it now.
+    assert [node.get("labels") for node in CLUSTER["nodes"] if node.get("labels")] == []
+
+
+def test_the_node_image_is_built_for_the_kind_release_the_makefile_names():
+    kind_version = re.search(r"^KIND_VERSION := (\S+)$", CLUSTER_MK, re.MULTILINE)[1]
+    comments = (REPO / "kind" / "cluster.yaml").read_text()
+    assert f"kind {kind_version}" in comments
 
 
 def test_the_contract_node_ports_are_published():

@@ -1,5 +1,6 @@
 """The cluster targets in mk/cluster.mk: listed in `make help`, failing fast without tools,
-aimed only at the kind cluster's context, pinned to a released ingress-nginx."""
+aimed only at the chosen context (kind's by default, KUBE_CONTEXT from the command line or the
+environment), with the Gateway API CRDs and the gateway controller from pinned releases."""
 
 from __future__ import annotations
 
@@ -13,24 +14,31 @@ import pytest
 
 from tests.support.render import REPO
 
-TARGETS = ["tools", "cluster", "ingress", "deploy", "up", "urls", "status", "logs", "down"]
-TOOLS = ["docker", "kind", "kubectl", "helm"]
+TARGETS = ["tools", "cluster", "gateway", "deploy", "up", "urls", "status", "logs", "down"]
+TOOLS = ["docker", "kind", "kubectl"]
+CLUSTER_TARGETS = ["gateway", "deploy", "status", "logs"]
 
 
 def make(
-    *args: str, path: str | None = None, kubeconfig: Path | None = None
+    *args: str,
+    path: str | None = None,
+    kubeconfig: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run make in the repository, optionally with another PATH or KUBECONFIG."""
-    env = dict(os.environ)
+    """Run make in the repository, optionally with another PATH, KUBECONFIG or variables."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("KUBE_CONTEXT", "CHAOS")
+    }
     if path is not None:
-        env["PATH"] = path
+        environment["PATH"] = path
     if kubeconfig is not None:
-        env["KUBECONFIG"] = str(kubeconfig)
+        environment["KUBECONFIG"] = str(kubeconfig)
+    environment.update(env or {})
     return subprocess.run(
         [shutil.which("make") or "make", "-C", str(REPO), *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=environment,
         timeout=60,
         check=False,
     )
@@ -41,6 +49,12 @@ def bare_path(tmp_path: Path) -> str:
     """A PATH with only a shell on it: none of the cluster tools."""
     (tmp_path / "bash").symlink_to(shutil.which("bash"))
     return str(tmp_path)
+
+
+def calls_of(commands: str, tool: str) -> list[str]:
+    """Every `tool ...` invocation `make -n` prints, not the `command -v tool` checks."""
+    lines = [line for line in commands.splitlines() if "command -v" not in line]
+    return [call for line in lines for call in re.findall(rf"\b{tool}\b[^;|]*", line)]
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -55,6 +69,19 @@ def test_tools_fails_and_names_every_missing_tool_with_a_hint(bare_path):
         assert re.search(rf"missing: {tool} -> https://", result.stderr)
 
 
+def test_tools_asks_for_helm_naming_the_steps_that_need_it(bare_path):
+    result = make("tools", path=bare_path)
+    assert (
+        "missing: helm -> needed by 'make gateway' (NGINX Gateway Fabric chart): https://"
+        in result.stderr
+    )
+    with_chaos = make("tools", "CHAOS=1", path=bare_path)
+    assert (
+        "needed by 'make gateway' (NGINX Gateway Fabric chart) and "
+        "'make chaos-mesh' (Chaos Mesh chart)" in with_chaos.stderr
+    )
+
+
 @pytest.mark.parametrize("target", ["cluster", "down"])
 def test_cluster_targets_fail_fast_without_kind(bare_path, target):
     result = make(target, path=bare_path)
@@ -62,7 +89,17 @@ def test_cluster_targets_fail_fast_without_kind(bare_path, target):
     assert "'kind' is not installed" in result.stderr
 
 
-@pytest.mark.parametrize("target", ["ingress", "deploy", "status", "logs"])
+def test_gateway_fails_fast_without_helm_and_says_why(tmp_path):
+    # kubectl present (a stub), helm absent: the message names the step and the chart.
+    (tmp_path / "bash").symlink_to(shutil.which("bash"))
+    (tmp_path / "kubectl").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "kubectl").chmod(0o755)
+    result = make("gateway", path=str(tmp_path))
+    assert result.returncode != 0
+    assert "'make gateway' installs the NGINX Gateway Fabric chart with Helm" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["deploy", "status", "logs"])
 def test_cluster_targets_fail_fast_without_a_cluster(tmp_path, target):
     # An empty kubeconfig: whatever cluster this machine knows is out of reach of the test.
     empty = tmp_path / "kubeconfig"
@@ -72,30 +109,91 @@ def test_cluster_targets_fail_fast_without_a_cluster(tmp_path, target):
     assert "no cluster answers at context kind-stockwatch" in result.stderr
 
 
-@pytest.mark.parametrize("target", ["ingress", "deploy", "status", "logs"])
+@pytest.mark.parametrize("target", CLUSTER_TARGETS)
 def test_every_kubectl_call_names_the_kind_context(target):
-    # Lines of `make -n` that run kubectl, not the `command -v kubectl` prerequisite checks.
-    lines = [line for line in make("-n", target).stdout.splitlines() if "command -v" not in line]
-    calls = [call for line in lines for call in re.findall(r"\bkubectl\b[^;|]*", line)]
+    calls = calls_of(make("-n", target).stdout, "kubectl")
     assert calls
     assert [call for call in calls if "--context kind-stockwatch" not in call] == []
 
 
-def test_ingress_nginx_comes_from_a_released_controller_tag():
-    commands = make("-n", "ingress").stdout
+def test_every_helm_call_names_the_kind_context():
+    calls = calls_of(make("-n", "gateway").stdout, "helm")
+    assert calls
+    assert [call for call in calls if "--kube-context kind-stockwatch" not in call] == []
+
+
+@pytest.mark.parametrize("target", CLUSTER_TARGETS)
+def test_kube_context_from_the_environment_wins_over_the_default(target):
+    # Issue 11: `KUBE_CONTEXT=default make ...` used to lose to the Makefile's own value.
+    calls = calls_of(make("-n", target, env={"KUBE_CONTEXT": "default"}).stdout, "kubectl")
+    assert calls
+    assert [call for call in calls if "--context default" not in call] == []
+
+
+def test_kube_context_on_the_command_line_still_works():
+    calls = calls_of(make("-n", "status", "KUBE_CONTEXT=lab").stdout, "kubectl")
+    assert calls
+    assert all("--context lab" in call for call in calls)
+
+
+def test_an_empty_kube_context_falls_back_to_the_kind_cluster():
+    # Never an empty --context: kubectl would then use whatever context happens to be current.
+    calls = calls_of(make("-n", "status", env={"KUBE_CONTEXT": ""}).stdout, "kubectl")
+    assert calls
+    assert all("--context kind-stockwatch" in call for call in calls)
+
+
+def test_kind_cluster_from_the_environment_names_the_context():
+    calls = calls_of(make("-n", "status", env={"KIND_CLUSTER": "other"}).stdout, "kubectl")
+    assert calls
+    assert all("--context kind-other" in call for call in calls)
+
+
+def test_the_lab_runner_gets_kube_context_from_the_environment():
+    commands = make("-n", "experiment", "NAME=pod-kill", env={"KUBE_CONTEXT": "default"}).stdout
+    assert "CHAOSLAB_KUBE_CONTEXT=${CHAOSLAB_KUBE_CONTEXT:-default}" in commands
+
+
+def test_gateway_api_crds_come_from_a_released_standard_channel_install():
+    commands = make("-n", "gateway").stdout
     assert re.search(
-        r"https://raw\.githubusercontent\.com/kubernetes/ingress-nginx/controller-v\d+\.\d+\.\d+/"
-        r"deploy/static/provider/kind/deploy\.yaml",
+        r"kubectl --context \S+ apply --server-side -f "
+        r"'https://github\.com/kubernetes-sigs/gateway-api/releases/download/v\d+\.\d+\.\d+/"
+        r"standard-install\.yaml'",
         commands,
+    )
+
+
+def test_the_gateway_controller_is_a_pinned_chart_version_with_the_repository_values():
+    commands = " ".join(make("-n", "gateway").stdout.split())
+    assert re.search(
+        r"helm --kube-context \S+ upgrade --install \S+ oci://ghcr\.io/nginx/charts/"
+        r"nginx-gateway-fabric --version \d+\.\d+\.\d+ .*-f kind/nginx-gateway-fabric-values\.yaml",
+        commands,
+    )
+
+
+def test_deploy_waits_until_the_gateway_is_programmed():
+    commands = " ".join(make("-n", "deploy").stdout.split())
+    assert re.search(r"-n gateway wait gateway/stockwatch --for=condition=Programmed", commands), (
+        commands
     )
 
 
 def test_up_runs_every_step_in_order():
     commands = " ".join(make("-n", "up").stdout.split())
-    assert "for step in tools cluster ingress images deploy urls;" in commands
+    assert "for step in tools cluster gateway images deploy urls;" in commands
 
 
 def test_up_with_chaos_adds_chaos_mesh_and_the_lab_before_the_urls():
     commands = " ".join(make("-n", "up", "CHAOS=1").stdout.split())
-    steps = "tools cluster ingress images deploy chaos-mesh chaos-deploy urls"
+    steps = "tools cluster gateway images deploy chaos-mesh chaos-deploy urls"
     assert f"for step in {steps};" in commands
+
+
+def test_nothing_installs_ingress_nginx_any_more():
+    for target in ["up", "gateway", "deploy"]:
+        assert "ingress-nginx" not in make("-n", target).stdout
+    retired = make("ingress")
+    assert retired.returncode != 0
+    assert "make gateway" in retired.stderr

@@ -86,6 +86,19 @@ def test_images_are_pinned_to_a_tag_that_is_not_latest(objects):
     assert unpinned == []
 
 
+def test_images_are_pinned_by_tag_not_by_digest(objects):
+    # The lab cluster (../shared/lab) builds these images itself and tags them as the manifests
+    # name them: a digest could never match, and its build-images.sh refuses one. Tags with a
+    # release-date comment are the rule (docs/kubernetes.md, "Pins").
+    digests = [
+        f"{name_of(workload)}: {c['image']}"
+        for workload, template in pods(objects)
+        for c in containers(template)
+        if "@" in c["image"]
+    ]
+    assert digests == []
+
+
 def test_app_containers_run_the_locally_loaded_dev_images(app_objects):
     # `make images` builds stockwatch/<service>:dev and `kind load`s it: nothing to pull.
     wrong = [

@@ -1,6 +1,6 @@
 """Names that point at other objects resolve within the same render: Services to pods and ports,
-pods to ConfigMaps, Secrets and ServiceAccounts, Ingresses to Services, URLs in config to
-Services, NetworkPolicies to pods."""
+pods to ConfigMaps, Secrets and ServiceAccounts, URLs in config to Services, NetworkPolicies to
+pods (the Gateway API routes have their own tests in test_gateway.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from tests.deploy.manifests import (
 )
 from tests.support.render import by_kind
 
-# Namespaces installed outside kustomize (make ingress); policies may admit traffic from them.
-EXTERNAL_NAMESPACES = {"ingress-nginx"}
+# Pods a Gateway controller provisions for a Gateway carry this label (Gateway API, GEP-1762);
+# no kustomize tree renders them, so a policy peer selecting them must name a rendered Gateway.
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 # http://name[.namespace[.svc[.cluster.local]]][:port] where name is a cluster-internal host.
 SERVICE_URL = re.compile(
     r"https?://(?P<name>[a-z0-9-]+)(?:\.(?P<namespace>[a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?)?"
@@ -120,23 +121,6 @@ def test_every_service_account_a_pod_uses_exists_in_its_namespace(objects):
     assert missing == []
 
 
-def test_ingress_backends_name_existing_service_ports(objects):
-    problems = []
-    for ingress in by_kind(objects, "Ingress"):
-        for rule in ingress["spec"].get("rules", []):
-            for path in rule.get("http", {}).get("paths", []):
-                backend = path["backend"]["service"]
-                service = find(objects, "Service", namespace_of(ingress), backend["name"])
-                wanted = backend["port"].get("name", backend["port"].get("number"))
-                if service is None:
-                    problems.append(f"{name_of(ingress)}: no Service {backend['name']}")
-                elif not any(
-                    wanted in (p.get("name"), p["port"]) for p in service["spec"]["ports"]
-                ):
-                    problems.append(f"{name_of(ingress)}: {backend['name']} has no port {wanted}")
-    assert problems == []
-
-
 def service_urls(objects: list[dict]) -> list[tuple[dict, str, str, int]]:
     """(ConfigMap, Service name, namespace, port) for each in-cluster URL found in ConfigMaps."""
     namespaces = {ns["metadata"]["name"] for ns in by_kind(objects, "Namespace")}
@@ -212,13 +196,16 @@ def test_network_policy_peers_are_pods_of_the_system(objects, every_object):
                 if "namespaceSelector" in peer:
                     names = peer["namespaceSelector"].get("matchLabels", {})
                     namespace = names.get("kubernetes.io/metadata.name")
-                    if namespace in EXTERNAL_NAMESPACES and "podSelector" not in peer:
-                        continue
                     if namespace is None:
                         problems.append(f"{name_of(policy)}: namespace peer not named {peer}")
                         continue
                     namespaces = [namespace]
                 selector = peer.get("podSelector", {})
+                gateway = selector.get("matchLabels", {}).get(GATEWAY_NAME_LABEL)
+                if gateway is not None:
+                    if not any(find(every_object, "Gateway", ns, gateway) for ns in namespaces):
+                        problems.append(f"{name_of(policy)}: peer {peer} names no Gateway")
+                    continue
                 if not any(selected_pods(every_object, ns, selector) for ns in namespaces):
                     problems.append(f"{name_of(policy)}: peer {peer} matches no pod")
     assert problems == []

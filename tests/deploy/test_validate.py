@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.validate import chaos_mesh_schema_dir, validate_object
+from tests.support.validate import chaos_mesh_schema_dir, gateway_api_schema_dir, validate_object
 
 CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}}
 POD_KILL = {
@@ -52,3 +52,67 @@ def test_chaos_mesh_objects_are_skipped_loudly_without_schemas(monkeypatch, tmp_
     monkeypatch.setenv("SCHEMA_LOCATION", str(tmp_path / "absent"))
     with pytest.raises(pytest.skip.Exception, match="SCHEMA_LOCATION"):
         validate_object(POD_KILL)
+
+
+HTTP_ROUTE = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "HTTPRoute",
+    "metadata": {"name": "web", "namespace": "stock-monitoring"},
+    "spec": {
+        "parentRefs": [{"name": "stockwatch", "namespace": "gateway"}],
+        "rules": [{"backendRefs": [{"name": "webui", "port": 80}]}],
+    },
+}
+GATEWAY = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "Gateway",
+    "metadata": {"name": "stockwatch", "namespace": "gateway"},
+    "spec": {
+        "gatewayClassName": "nginx",
+        "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+    },
+}
+
+
+@pytest.fixture
+def gateway_api_schemas():
+    if not gateway_api_schema_dir().is_dir():
+        pytest.skip(
+            f"Gateway API schemas not found at {gateway_api_schema_dir()} "
+            "(GATEWAY_API_SCHEMA_LOCATION)"
+        )
+
+
+def test_a_valid_gateway_api_object_has_no_errors(gateway_api_schemas):
+    assert validate_object(HTTP_ROUTE) == []
+    assert validate_object(GATEWAY) == []
+
+
+def test_an_unknown_gateway_api_field_is_an_error(gateway_api_schemas):
+    rule = {**HTTP_ROUTE["spec"]["rules"][0], "timeout": {"request": "5s"}}
+    [error] = validate_object({**HTTP_ROUTE, "spec": {**HTTP_ROUTE["spec"], "rules": [rule]}})
+    assert "timeout" in error
+
+
+def test_an_experimental_channel_field_is_an_error(gateway_api_schemas):
+    # HTTPRoute retry is experimental only: the standard CRDs the cluster gets do not have it.
+    rule = {**HTTP_ROUTE["spec"]["rules"][0], "retry": {"attempts": 2}}
+    [error] = validate_object({**HTTP_ROUTE, "spec": {**HTTP_ROUTE["spec"], "rules": [rule]}})
+    assert "retry" in error
+
+
+def test_an_experimental_channel_kind_is_an_error(gateway_api_schemas):
+    route = {**HTTP_ROUTE, "apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute"}
+    [error] = validate_object(route)
+    assert "no Gateway API schema" in error
+
+
+def test_gateway_api_formats_are_checked(gateway_api_schemas):
+    spec = {**GATEWAY["spec"], "addresses": [{"type": "IPAddress", "value": "not-an-ip"}]}
+    assert validate_object({**GATEWAY, "spec": spec}) != []
+
+
+def test_gateway_api_objects_are_skipped_loudly_without_schemas(monkeypatch, tmp_path):
+    monkeypatch.setenv("GATEWAY_API_SCHEMA_LOCATION", str(tmp_path / "absent"))
+    with pytest.raises(pytest.skip.Exception, match="GATEWAY_API_SCHEMA_LOCATION"):
+        validate_object(HTTP_ROUTE)

@@ -1,5 +1,5 @@
-"""Validate rendered objects: built-ins strictly against pinned Kubernetes schemas, Chaos Mesh
-custom resources against the shared JSON Schemas; anything else is an error."""
+"""Validate rendered objects: built-ins strictly against pinned Kubernetes schemas, Chaos Mesh and
+Gateway API custom resources against the shared JSON Schemas; anything else is an error."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from tests.support.render import REPO
 
 # The Kubernetes minor version of the kind node image (kind/cluster.yaml); kubernetes-validate
 # bundles its schemas.
-KUBERNETES_VERSION = "1.32"
+KUBERNETES_VERSION = "1.36"
 CHAOS_MESH_API_VERSION = "chaos-mesh.org/v1alpha1"
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 
 
 def chaos_mesh_schema_dir() -> Path:
@@ -60,6 +61,47 @@ def _validate_chaos_mesh(obj: dict) -> list[str]:
     return _errors(obj, validator)
 
 
+def gateway_api_schema_dir() -> Path:
+    """Where the Gateway API schemas live: $GATEWAY_API_SCHEMA_LOCATION or
+    ../shared/schemas/gateway-api (holding gateway.networking.k8s.io/<kind>_<version>.json)."""
+    default = REPO.parent / "shared" / "schemas" / "gateway-api"
+    return Path(os.environ.get("GATEWAY_API_SCHEMA_LOCATION", default))
+
+
+def is_gateway_api(obj: dict) -> bool:
+    return str(obj.get("apiVersion", "")).startswith(f"{GATEWAY_API_GROUP}/")
+
+
+@functools.cache
+def _gateway_api_validator(schema_dir: Path, kind: str, version: str):
+    path = schema_dir / GATEWAY_API_GROUP / f"{kind.lower()}_{version}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    # The schemas carry `format` (ipv4, ipv6, date-time): only a format checker asserts them.
+    return jsonschema.validators.validator_for(schema)(
+        schema, format_checker=jsonschema.FormatChecker()
+    )
+
+
+def _validate_gateway_api(obj: dict) -> list[str]:
+    schema_dir = gateway_api_schema_dir()
+    if not schema_dir.is_dir():
+        pytest.skip(
+            f"Gateway API schemas not found at {schema_dir}: {_describe(obj)} not validated "
+            "(set GATEWAY_API_SCHEMA_LOCATION to a folder holding "
+            f"{GATEWAY_API_GROUP}/<kind>_<version>.json)"
+        )
+    version = obj["apiVersion"].split("/", 1)[1]
+    validator = _gateway_api_validator(schema_dir, obj["kind"], version)
+    if validator is None:
+        return [
+            f"{_describe(obj)}: no Gateway API schema for {obj['apiVersion']} {obj['kind']} in "
+            f"{schema_dir} (an experimental-channel kind, or a version the CRDs do not serve)"
+        ]
+    return _errors(obj, validator)
+
+
 @functools.cache
 def _kubernetes_schemas() -> tuple[Path, Registry]:
     # kubernetes-validate's bundled, strict (unknown fields fail) schemas of the pinned version,
@@ -95,6 +137,8 @@ def validate_object(obj: dict) -> list[str]:
         return [f"{_describe(obj)}: apiVersion and kind are required"]
     if obj["apiVersion"] == CHAOS_MESH_API_VERSION:
         return _validate_chaos_mesh(obj)
+    if is_gateway_api(obj):
+        return _validate_gateway_api(obj)
     validator = _kubernetes_validator(obj["apiVersion"], obj["kind"])
     if validator is None:
         return [
