@@ -12,9 +12,10 @@ from chaoslab.experiments import available, resolve
 from chaoslab.kube import Cluster, ClusterError, api_client_from_kubeconfig
 from kubernetes import client
 
-from tests.e2e.cluster import exists
+from tests.e2e.cluster import container_environment, exists, pods
 from tests.e2e.components import COMPONENTS, skip_reason
 from tests.e2e.forwarding import Forward, forwarder
+from tests.e2e.loadgen_counters import Loadgen
 from tests.e2e.polling import wait_for
 from tests.e2e.settings import APP_NAMESPACE, MONITORING_NAMESPACE, NAMESPACES, Settings, from_env
 from tests.support.prometheus import ROUTE_PREFIX
@@ -27,6 +28,9 @@ MODULE_ORDER = [
     "test_services",
     "test_prometheus",
     "test_dashboard",
+    "test_grafana",
+    "test_edge",
+    "test_network_policy",
 ]
 NOT_DEPLOYED = (
     "the suite tests what `make deploy` and `make chaos-deploy` applied (kind + chaos overlays, "
@@ -159,3 +163,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                 write(f"      {key}: {value}")
     elapsed = time.monotonic() - config.stash.get(_STARTED, time.monotonic())
     write(f"wall time: {elapsed:.0f} s")
+
+
+@pytest.fixture
+def loadgen(forward: Forward, apps: client.AppsV1Api, core: client.CoreV1Api) -> Iterator[Loadgen]:
+    """The load generator's counters (through a port-forward) and its rate and client timeout;
+    fails the test if its pods restarted meanwhile (the counters would start again from 0)."""
+    env = container_environment(apps, core, APP_NAMESPACE, "loadgen")
+    selector = "app.kubernetes.io/name=loadgen"
+    before = _incarnations(core, selector)
+    with forward(APP_NAMESPACE, "loadgen", 9000) as base:
+        yield Loadgen(f"{base}/metrics", float(env["LOADGEN_RATE"]), float(env["LOADGEN_TIMEOUT"]))
+    assert _incarnations(core, selector) == before, "the load generator restarted meanwhile"
+
+
+def _incarnations(core: client.CoreV1Api, selector: str) -> dict[str, int]:
+    return {
+        pod.metadata.name: sum(s.restart_count for s in pod.status.container_statuses or [])
+        for pod in pods(core, APP_NAMESPACE, selector)
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -51,6 +52,23 @@ class Window:
     def describe(self) -> str:
         failed = ", ".join(f"{n:.0f} {o}" for o, n in sorted(self.failed.items())) or "none"
         return f"{self.total:.0f} requests to {self.target}, failed: {failed}"
+
+
+@dataclass(frozen=True)
+class Loadgen:
+    """The running load generator: where its counters are and how it is configured."""
+
+    metrics_url: str
+    rate: float  # arrivals per second per target
+    timeout: float  # client timeout: no request stays in flight longer
+
+    def counts(self) -> dict[tuple[str, str], float]:
+        return read_counts(self.metrics_url)
+
+    def let_in_flight_requests_finish(self) -> None:
+        """Every request sent so far has an outcome once its client timeout has passed; no
+        event says so sooner (the counters only count requests that finished)."""
+        time.sleep(self.timeout + 1)
 
 
 def window(before: Counts, after: Counts, target: str) -> Window:
