@@ -5,11 +5,13 @@ Pure functions over `Series` (unix time -> value; a missing time is a gap), no I
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chaoslab.hypotheses import Hypothesis, HypothesisFile, ImpactMetric
+from chaoslab.pods import Readiness
 
 Series = Mapping[float, float]
 # One probe at one instant: True holds, False violated, None no data (never counts as healthy).
@@ -42,9 +44,22 @@ class Timeline:
         return [t for t in self.times() if t >= self.chaos_start]
 
 
-def states(hypothesis: Hypothesis, series: Series, times: Sequence[float]) -> list[State]:
+def median(series: Series, times: Sequence[float]) -> float | None:
+    """The median of the samples at `times`; None when there are none."""
+    values = [series[t] for t in times if t in series]
+    return statistics.median(values) if values else None
+
+
+def states(
+    hypothesis: Hypothesis, series: Series, times: Sequence[float], bound: float | None = None
+) -> list[State]:
     """Whether the hypothesis holds at each instant (None where the series has no sample)."""
-    return [hypothesis.holds(series[t]) if t in series else None for t in times]
+    return [hypothesis.holds(series[t], bound) if t in series else None for t in times]
+
+
+def bound_of(hypothesis: Hypothesis, series: Series, timeline: Timeline) -> float:
+    """The threshold in force for one experiment: the SLO, or stricter from its baseline."""
+    return hypothesis.bound(median(series, timeline.baseline_times()))
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,8 @@ def check_baseline(
     """A hypothesis passes the baseline when it has enough data and never fails on it."""
     results = []
     for hypothesis in hypotheses:
-        observed = states(hypothesis, series.get(hypothesis.name, {}), times)
+        probe = series.get(hypothesis.name, {})
+        observed = states(hypothesis, probe, times, hypothesis.bound(median(probe, times)))
         with_data = [s for s in observed if s is not None]
         coverage = len(with_data) / len(observed) if observed else 0.0
         violations = with_data.count(False)
@@ -114,11 +130,19 @@ class Verdict:
     """The outcome of one hypothesis after injection."""
 
     name: str
-    verdict: str  # held | recovered | not recovered | no data
+    # held: never violated | recovered: violated within the budget, then stable again |
+    # broken: violated for longer than the budget | not recovered | no data
+    verdict: str
     worst: float | None
     worst_at: float | None
     first_violation: float | None
     recovered_at: float | None
+    bound: float | None = None  # the threshold in force (see Hypothesis.bound)
+    violated_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict in ("held", "recovered")
 
 
 def _extreme(series: Series, times: Sequence[float], which: str) -> tuple[float, float] | None:
@@ -131,25 +155,34 @@ def _extreme(series: Series, times: Sequence[float], which: str) -> tuple[float,
 
 
 def judge(
-    hypothesis: Hypothesis, series: Series, timeline: Timeline, stable_seconds: float
+    hypothesis: Hypothesis,
+    series: Series,
+    timeline: Timeline,
+    stable_seconds: float,
+    budget_seconds: float = math.inf,
 ) -> Verdict:
-    """Held (never failed), recovered (failed, then stable and healthy at the end) or not."""
+    """Held (never failed), recovered (failed for at most `budget_seconds` in all, then stable
+    and healthy at the end), broken (failed for longer, even if it recovered) or not recovered.
+    """
     times = timeline.after_injection_times()
     extreme = _extreme(series, times, hypothesis.worst)
+    bound = bound_of(hypothesis, series, timeline)
     if extreme is None:
-        return Verdict(hypothesis.name, "no data", None, None, None, None)
-    observed = states(hypothesis, series, times)
+        return Verdict(hypothesis.name, "no data", None, None, None, None, bound)
+    observed = states(hypothesis, series, times, bound)
+    violated = observed.count(False) * timeline.step
     recovery = find_recovery([observed], times, timeline.chaos_end, stable_seconds)
     if not recovery.impacted:
         verdict = "held"
-    elif recovery.recovered_at is not None and observed[-1] is True:
-        verdict = "recovered"
-    else:
+    elif recovery.recovered_at is None or observed[-1] is not True:
         verdict = "not recovered"
+    elif violated > budget_seconds:
+        verdict = "broken"
+    else:
+        verdict = "recovered"
     worst_at, worst = extreme
-    return Verdict(
-        hypothesis.name, verdict, worst, worst_at, recovery.first_violation, recovery.recovered_at
-    )
+    return Verdict(hypothesis.name, verdict, worst, worst_at, recovery.first_violation,
+                   recovery.recovered_at, bound, violated)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -164,8 +197,7 @@ class Peak:
 
 def peak_impact(metric: ImpactMetric, series: Series, timeline: Timeline) -> Peak:
     extreme = _extreme(series, timeline.after_injection_times(), metric.peak)
-    baseline_values = [series[t] for t in timeline.baseline_times() if t in series]
-    baseline = statistics.median(baseline_values) if baseline_values else None
+    baseline = median(series, timeline.baseline_times())
     if extreme is None:
         return Peak(metric.name, None, None, baseline)
     return Peak(metric.name, extreme[1], extreme[0], baseline)
@@ -179,6 +211,8 @@ class Analysis:
     verdicts: list[Verdict]
     recovery: Recovery
     peaks: list[Peak]
+    readiness: Readiness | None = None  # from the runner's pod polls, when there were any
+    readiness_ok: bool = True
 
     @property
     def baseline_passed(self) -> bool:
@@ -186,9 +220,7 @@ class Analysis:
 
     @property
     def passed(self) -> bool:
-        return self.baseline_passed and all(
-            v.verdict in ("held", "recovered") for v in self.verdicts
-        )
+        return self.baseline_passed and self.readiness_ok and all(v.passed for v in self.verdicts)
 
     def time_to_recover(self, timeline: Timeline) -> float | None:
         """Seconds from injection until all hypotheses held stably again; 0 if never broken."""
@@ -204,19 +236,29 @@ def analyse(
     hypothesis_series: Mapping[str, Series],
     impact_series: Mapping[str, Series],
     timeline: Timeline,
+    readiness: Readiness | None = None,
 ) -> Analysis:
-    """Judge one experiment: baseline, per-hypothesis verdicts, overall recovery, peaks."""
-    stable = spec.settings.stable_seconds
+    """Judge one experiment: baseline, per-hypothesis verdicts, overall recovery, peaks, and
+    the ready pods of the pod timeline against settings.max_unready_seconds."""
+    settings = spec.settings
+    stable = settings.stable_seconds
     baseline = check_baseline(
-        spec.hypotheses, hypothesis_series, timeline.baseline_times(), spec.settings.min_coverage
+        spec.hypotheses, hypothesis_series, timeline.baseline_times(), settings.min_coverage
     )
     times = timeline.after_injection_times()
-    all_states = [states(h, hypothesis_series.get(h.name, {}), times) for h in spec.hypotheses]
+    all_states = []
+    for h in spec.hypotheses:
+        probe = hypothesis_series.get(h.name, {})
+        all_states.append(states(h, probe, times, bound_of(h, probe, timeline)))
+    budget = settings.violation_budget_seconds
     return Analysis(
         baseline=baseline,
         verdicts=[
-            judge(h, hypothesis_series.get(h.name, {}), timeline, stable) for h in spec.hypotheses
+            judge(h, hypothesis_series.get(h.name, {}), timeline, stable, budget)
+            for h in spec.hypotheses
         ],
         recovery=find_recovery(all_states, times, timeline.chaos_end, stable),
         peaks=[peak_impact(m, impact_series.get(m.name, {}), timeline) for m in spec.impact],
+        readiness=readiness,
+        readiness_ok=readiness is None or readiness.ok(settings.max_unready_seconds),
     )

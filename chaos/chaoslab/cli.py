@@ -15,7 +15,7 @@ from kubernetes.client.exceptions import ApiException
 
 from chaoslab import config as lab_config
 from chaoslab.experiments import ExperimentError, available, resolve
-from chaoslab.grafana import GrafanaClient
+from chaoslab.grafana import GrafanaClient, GrafanaError
 from chaoslab.hypotheses import HypothesisError, HypothesisFile, load_hypotheses
 from chaoslab.kube import Cluster, ClusterError, api_client_from_kubeconfig
 from chaoslab.prometheus import PrometheusClient, PrometheusError, port_forward
@@ -62,6 +62,16 @@ def prometheus_url(configured: str, context: str | None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/prometheus"
 
 
+def grafana_state(grafana: GrafanaClient | None) -> str:
+    """Whether the report can count on Grafana: annotations and dashboard pictures."""
+    if grafana is None:
+        return "not configured (CHAOSLAB_GRAFANA_URL is empty)"
+    try:
+        return f"{grafana.base_url}, version {grafana.version()}"
+    except GrafanaError as error:
+        return f"absent or unreachable ({error})"
+
+
 def _cooldown(seconds: float) -> None:
     print(f"[lab] cooldown  {seconds:.0f}s so the next baseline starts fresh", flush=True)
     time.sleep(seconds)
@@ -89,10 +99,15 @@ def run_lab(args: argparse.Namespace, cfg: lab_config.LabConfig) -> int:
     results: list[ExperimentResult] = []
     with prometheus_url(cfg.prometheus_url, cfg.kube_context) as url:
         runner = LabRunner(spec, cluster, PrometheusClient(url), grafana, cfg.chromium,
-                           cfg.inject_timeout, cfg.poll_seconds)  # fmt: skip
+                           cfg.inject_timeout, cfg.poll_seconds,
+                           webui_url=cfg.webui_url)  # fmt: skip
         runner.preflight(experiments, cfg.deployments)
         context = {
             "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            **({"environment": cfg.environment_note} if cfg.environment_note else {}),
+            **cluster.environment(cfg.deployments),
+            "Grafana": grafana_state(grafana),
+            "web dashboard": cfg.webui_url or "not configured (CHAOSLAB_WEBUI_URL), no screenshots",
             "namespace": cfg.namespace,
             "targets": f"pods with `{cfg.target_selector}`",
             "Prometheus": url,

@@ -38,6 +38,8 @@ class LabConfig:
     experiments_dir: Path
     reports_dir: Path
     chromium: str
+    webui_url: str
+    environment_note: str
     inject_timeout: float
     poll_seconds: float
 
@@ -73,6 +75,10 @@ def from_env(env: dict[str, str] | None = None) -> LabConfig:
         experiments_dir=Path(get("EXPERIMENTS_DIR", str(REPO / "chaos" / "experiments"))),
         reports_dir=Path(get("REPORTS_DIR", str(REPO / "docs" / "reports"))),
         chromium=get("CHROMIUM", "chromium"),
+        # The web dashboard to screenshot during each fault and after recovery; empty: none.
+        webui_url=get("WEBUI_URL", ""),
+        # What the lab cannot detect about its cluster, stated in every report's header.
+        environment_note=get("ENVIRONMENT_NOTE", ""),
         inject_timeout=number("INJECT_TIMEOUT", "30"),
         poll_seconds=number("POLL_SECONDS", "1"),
     )

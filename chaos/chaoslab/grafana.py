@@ -46,6 +46,14 @@ class GrafanaClient:
             )
         return response
 
+    def version(self) -> str:
+        """Grafana's version from /api/health; GrafanaError when it does not answer."""
+        response = self._call("GET", "/api/health")
+        try:
+            return str(response.json().get("version", "unknown"))
+        except ValueError:
+            raise GrafanaError(f"{self.base_url}/api/health did not answer JSON") from None
+
     def annotate(self, at: float, text: str, tags: list[str]) -> int:
         """Add an annotation on the dashboard at `at` (unix seconds); return its id."""
         body = {"dashboardUID": self.dashboard_uid, "time": _ms(at), "tags": tags, "text": text}

@@ -23,7 +23,13 @@ UNITS = tuple(DISPLAY)  # every unit a report knows how to show
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A PromQL probe and the threshold its value must meet in steady state."""
+    """A PromQL probe and the threshold its value must meet in steady state.
+
+    `threshold` is the SLO a user holds. An upper bound may also be relative to the measured
+    baseline: with `baseline_factor` F the bound is the stricter of the SLO and F times the
+    baseline median, so a fault that makes the system several times slower is seen even while
+    it stays under an SLO far above the steady state.
+    """
 
     name: str
     description: str
@@ -31,9 +37,16 @@ class Hypothesis:
     op: str
     threshold: float
     unit: str
+    baseline_factor: float | None = None
 
-    def holds(self, value: float) -> bool:
-        return OPERATORS[self.op](value, self.threshold)
+    def bound(self, baseline_median: float | None) -> float:
+        """The threshold in force, given the baseline median of the probe (None: unknown)."""
+        if self.baseline_factor is None or baseline_median is None or baseline_median <= 0:
+            return self.threshold
+        return min(self.threshold, self.baseline_factor * baseline_median)
+
+    def holds(self, value: float, bound: float | None = None) -> bool:
+        return OPERATORS[self.op](value, self.threshold if bound is None else bound)
 
     @property
     def worst(self) -> str:
@@ -54,7 +67,8 @@ class ImpactMetric:
 
 @dataclass(frozen=True)
 class LabSettings:
-    """Timing of an experiment, in seconds, and the data coverage a baseline needs."""
+    """Timing of an experiment, in seconds, the data coverage a baseline needs, and how much
+    violation an experiment may cause and still pass."""
 
     step_seconds: int = 5
     baseline_seconds: int = 120
@@ -62,6 +76,9 @@ class LabSettings:
     stable_seconds: int = 60
     min_coverage: float = 0.8
     instant_hold_seconds: int = 30
+    violation_budget_seconds: int = 30
+    max_unready_seconds: int = 10
+    baseline_wait_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,11 @@ def _hypothesis(entry: dict, where: str) -> Hypothesis:
     if op not in OPERATORS:
         raise HypothesisError(f"{where}: op '{op}' is not one of {', '.join(OPERATORS)}")
     unit = _unit(entry, where)
+    factor = entry.get("baseline_factor")
+    if factor is not None and (not _is_number(factor) or factor <= 0 or op not in ("<=", "<")):
+        raise HypothesisError(
+            f"{where}: baseline_factor must be a positive number on an upper bound (<= or <)"
+        )
     return Hypothesis(
         name=str(_require(entry, "name", where)),
         description=str(entry.get("description", "")),
@@ -106,6 +128,7 @@ def _hypothesis(entry: dict, where: str) -> Hypothesis:
         op=op,
         threshold=float(_require(entry, "threshold", where)),
         unit=unit,
+        baseline_factor=None if factor is None else float(factor),
     )
 
 

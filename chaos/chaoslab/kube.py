@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import urllib3
 from kubernetes import client, config
@@ -13,6 +13,7 @@ from chaoslab.experiments import GROUP, VERSION, Experiment
 from chaoslab.pods import PodState
 
 PAUSE_ANNOTATION = "experiment.chaos-mesh.org/pause"
+CHAOS_CONTROLLER = "chaos-controller-manager"  # the Deployment Chaos Mesh's Helm chart creates
 
 
 class ClusterError(RuntimeError):
@@ -112,6 +113,50 @@ class Cluster:
                     f"deployment {self.namespace}/{name} has {ready}/{desired} ready replicas"
                 )
         return problems
+
+    def environment(self, deployments: Sequence[str]) -> dict[str, str]:
+        """What a report states up front: Kubernetes version, nodes, chaos controller, images.
+        A fact the lab's credentials may not read is reported as unknown, never guessed."""
+
+        def read(what: str, call: Callable[[], str]) -> str:
+            try:
+                return call()
+            except (ApiException, urllib3.exceptions.HTTPError) as error:
+                return f"unknown ({what}: {getattr(error, 'reason', None) or error})"
+
+        apps = client.AppsV1Api(self.api)
+
+        def images() -> str:
+            found = apps.list_namespaced_deployment(self.namespace).items
+            listed = {
+                d.metadata.name: ", ".join(c.image for c in d.spec.template.spec.containers)
+                for d in found
+            }
+            return "; ".join(f"{n}: `{listed.get(n, 'not deployed')}`" for n in deployments)
+
+        def chaos_controller() -> str:
+            found = apps.list_deployment_for_all_namespaces(
+                field_selector=f"metadata.name={CHAOS_CONTROLLER}"
+            ).items
+            if not found:
+                return (
+                    f"no {CHAOS_CONTROLLER} Deployment found: the chaos-mesh.org objects are "
+                    "served by a stand-in or another controller"
+                )
+            d = found[0]
+            image = ", ".join(c.image for c in d.spec.template.spec.containers)
+            return f"Chaos Mesh ({d.metadata.namespace}/{d.metadata.name}, `{image}`)"
+
+        return {
+            "Kubernetes": read(
+                "version", lambda: client.VersionApi(self.api).get_code().git_version
+            ),
+            "nodes": read(
+                "list nodes", lambda: str(len(client.CoreV1Api(self.api).list_node().items))
+            ),
+            "chaos controller": read("list deployments", chaos_controller),
+            "images": read("list deployments", images),
+        }
 
     def create(self, experiment: Experiment) -> None:
         try:

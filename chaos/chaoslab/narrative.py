@@ -47,7 +47,7 @@ def failure_pattern(result: ExperimentResult, spec: HypothesisFile) -> str:
         first = min(broken, key=lambda v: v.first_violation)
         names = ", ".join(f"`{v.name}`" for v in broken)
         sentences.append(
-            f"Hypotheses broken: {names}; the first (`{first.name}`) at "
+            f"Hypotheses violated: {names}; the first (`{first.name}`) at "
             f"{since(result.timeline, first.first_violation)} after injection."
         )
     else:

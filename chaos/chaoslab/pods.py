@@ -102,3 +102,42 @@ def summarise(events: Sequence[PodEvent]) -> PodSummary:
         restarts=kinds.count("restarted"),
         seconds_to_ready=[ready[pod] for pod in sorted(ready)],
     )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Ready target pods as the API showed them at every poll (about once a second): a dip far
+    shorter than Prometheus' scrape interval, invisible in its series, shows here."""
+
+    before: int  # ready pods at injection: the count to get back to
+    lowest: int
+    lowest_at: float | None
+    longest_dip_seconds: float  # longest stretch with fewer ready pods than `before`
+    back: bool  # as many ready pods as before at the last poll
+
+    def ok(self, max_unready_seconds: float) -> bool:
+        return self.back and self.longest_dip_seconds <= max_unready_seconds
+
+
+def _ready_count(pods: Mapping[str, PodState]) -> int:
+    return sum(1 for pod in pods.values() if pod.ready and not pod.terminating)
+
+
+def readiness(snapshots: Sequence[Snapshot], chaos_start: float) -> Readiness | None:
+    """Ready pods from injection on, against the count at injection; None without polls."""
+    before = [s for s in snapshots if s[0] <= chaos_start]
+    after = [(t, _ready_count(pods)) for t, pods in snapshots if t >= chaos_start]
+    if not after:
+        return None
+    start = _ready_count(before[-1][1]) if before else after[0][1]
+    lowest_at, lowest = min(after, key=lambda point: point[1])
+    longest, dip_start = 0.0, None
+    for t, count in after:
+        if count < start and dip_start is None:
+            dip_start = t
+        elif count >= start and dip_start is not None:
+            longest, dip_start = max(longest, t - dip_start), None
+    if dip_start is not None:
+        longest = max(longest, after[-1][0] - dip_start)
+    return Readiness(start, lowest, lowest_at if lowest < start else None, longest,
+                     after[-1][1] >= start)  # fmt: skip

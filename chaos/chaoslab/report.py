@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chaoslab import charts
-from chaoslab.hypotheses import HypothesisFile
+from chaoslab.hypotheses import Hypothesis, HypothesisFile
 from chaoslab.narrative import failure_pattern, recovery_mechanism, since
 from chaoslab.results import ExperimentResult
 from chaoslab.units import show
@@ -66,25 +66,78 @@ def _write_series(result: ExperimentResult, folder: Path) -> None:
                     writer.writerow([kind, name, at, round(at - timeline.chaos_start, 3), value])
 
 
+# Impact metrics the summary table shows, by name in chaos/hypotheses.yaml, with their heading.
+SUMMARY = (
+    ("p95_latency", "max backend p95"),
+    ("webui_p95", "max webui p95"),
+    ("error_ratio", "max error ratio"),
+    ("cpu", "max CPU"),
+    ("webui_degraded_pages", "max degraded pages"),
+    ("ready_replicas", "min ready replicas (Prometheus)"),
+)
+
+
+def _readiness_cell(result: ExperimentResult) -> str:
+    seen = result.analysis.readiness if result.analysis else None
+    if seen is None:
+        return "—"
+    dip = f", {seen.longest_dip_seconds:.0f}s below" if seen.lowest < seen.before else ""
+    return f"{seen.lowest} of {seen.before}{dip}"
+
+
 def _summary_row(result: ExperimentResult, spec: HypothesisFile) -> str:
     analysis, timeline = result.analysis, result.timeline
     fault = result.experiment.kind
     if analysis is None or timeline is None or not result.injected:
         reason = result.error or "nothing injected"
-        return f"| {result.experiment.name} | {fault} | **{result.status}** ({reason}) | | | | | |"
+        empty = " |" * (len(SUMMARY) + 3)
+        return f"| {result.experiment.name} | {fault} | **{result.status}** ({reason}) |{empty}"
     counts = Counter(v.verdict for v in analysis.verdicts)
     verdicts = ", ".join(f"{n} {word}" for word, n in counts.items())
     ttr = analysis.time_to_recover(timeline)
     peaks = {p.name: p for p in analysis.peaks}
     units = {m.name: m.unit for m in spec.impact}
-    cells = [
-        show(peaks[n].value, units[n]) if n in peaks else "—"
-        for n in ("p95_latency", "error_ratio", "cpu", "ready_replicas")
-    ]
+    cells = [show(peaks[n].value, units[n]) if n in peaks else "—" for n, _ in SUMMARY]
     return (
         f"| {result.experiment.name} | {fault} | **{result.status}** | {verdicts} | "
-        f"{'not recovered' if ttr is None else f'{ttr:.0f}s'} | " + " | ".join(cells) + " |"
+        f"{'not recovered' if ttr is None else f'{ttr:.0f}s'} | " + " | ".join(cells) + " | "
+        f"{_readiness_cell(result)} |"
     )
+
+
+def _must_be(h: Hypothesis, bound: float | None) -> str:
+    """'<= 250 ms', or '<= 55 ms (5 x baseline; SLO 250 ms)' when the baseline made it stricter."""
+    slo = f"{h.op} {show(h.threshold, h.unit)}"
+    if bound is None or bound == h.threshold:
+        return slo
+    return f"{h.op} {show(bound, h.unit)} ({h.baseline_factor:g} x baseline; SLO {slo})"
+
+
+def _hypothesis_line(h: Hypothesis) -> str:
+    relative = (
+        f" and at most {h.baseline_factor:g} x its baseline median" if h.baseline_factor else ""
+    )
+    return f"`{h.name}` {h.op} {show(h.threshold, h.unit)}{relative}: {h.description}"
+
+
+def _readiness_line(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
+    seen, timeline = result.analysis.readiness, result.timeline
+    if seen is None:
+        return []
+    allowed = spec.settings.max_unready_seconds
+    verdict = "ok" if result.analysis.readiness_ok else "**failed**"
+    lowest = (
+        f"lowest {seen.lowest} at {since(timeline, seen.lowest_at)}, longest stretch below "
+        f"{seen.longest_dip_seconds:.0f}s"
+        if seen.lowest < seen.before
+        else "never fewer"
+    )
+    back = "" if seen.back else "; NOT back to that count at the end"
+    return [
+        "",
+        f"Ready target pods from the runner's pod polls (every poll, finer than any scrape): "
+        f"{seen.before} at injection, {lowest}{back} (allowed: {allowed}s below): {verdict}.",
+    ]
 
 
 def _baseline_only(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
@@ -126,17 +179,18 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
         f"fault ended {utc(timeline.chaos_end)} ({timeline.chaos_end - timeline.chaos_start:.0f}s)"
         f" → observed until {utc(timeline.end)}; step {timeline.step:g}s.",
         "",
-        "| hypothesis | must be | verdict | worst | first broken | recovered |",
-        "|---|---|---|---|---|---|",
+        "| hypothesis | must be | verdict | worst | violated for | first broken | recovered |",
+        "|---|---|---|---|---|---|---|",
     ]
     by_name = {h.name: h for h in spec.hypotheses}
     for v in analysis.verdicts:
         h = by_name[v.name]
         lines.append(
-            f"| `{v.name}` | {h.op} {show(h.threshold, h.unit)} | {v.verdict} | "
-            f"{show(v.worst, h.unit)} | {since(timeline, v.first_violation)} | "
-            f"{since(timeline, v.recovered_at)} |"
+            f"| `{v.name}` | {_must_be(h, v.bound)} | {v.verdict} | "
+            f"{show(v.worst, h.unit)} | {v.violated_seconds:.0f}s | "
+            f"{since(timeline, v.first_violation)} | {since(timeline, v.recovered_at)} |"
         )
+    lines += _readiness_line(result, spec)
     metrics = {m.name: m for m in spec.impact}
     lines += ["", "| impact metric | baseline median | peak | at |", "|---|---|---|---|"]
     for p in analysis.peaks:
@@ -161,6 +215,8 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
     for title, name in _charts(result, spec, folder):
         lines += [f"![{title}]({experiment.name}/{name})", ""]
     lines += ["### Dashboard", ""]
+    for caption, name in result.webui_screenshots:
+        lines += [f"![{caption}]({experiment.name}/{name})", ""]
     if result.screenshot:
         lines += [f"![Grafana dashboard]({experiment.name}/{result.screenshot})", ""]
     lines += [f"- {note}" for note in result.notes]
@@ -186,22 +242,28 @@ def write_report(
     if banner:
         lines += [f"> {banner}", ""]
     lines += [f"- {key}: {value}" for key, value in context.items()]
+    settings = spec.settings
+    headings = [heading for _, heading in SUMMARY] + ["min ready pods (pod timeline)"]
     lines += [
         "",
-        "| experiment | fault | verdict | hypotheses | time to recover | max p95 | max error "
-        "ratio | max CPU | min ready replicas |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| experiment | fault | verdict | hypotheses | time to recover | "
+        + " | ".join(headings)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(headings),
         *[_summary_row(r, spec) for r in results],
         "",
+        "Verdicts: an experiment passes when every hypothesis *held* (never violated) or "
+        f"*recovered* (violated for at most {settings.violation_budget_seconds}s in all, then "
+        "stable again), and the target pods were back to their ready count with no stretch "
+        f"below it longer than {settings.max_unready_seconds}s. *broken* = violated for longer "
+        "than that budget, even if it recovered afterwards.",
+        "",
         "Time to recover: from injection until every hypothesis held again without a break for "
-        f"{spec.settings.stable_seconds}s (and at least until the fault ended).",
+        f"{settings.stable_seconds}s (and at least until the fault ended).",
         "",
         "Steady-state hypotheses:",
         "",
-        *[
-            f"- `{h.name}` {h.op} {show(h.threshold, h.unit)}: {h.description}"
-            for h in spec.hypotheses
-        ],
+        *[f"- {_hypothesis_line(h)}" for h in spec.hypotheses],
         "",
     ]
     for result in results:

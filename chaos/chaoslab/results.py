@@ -24,6 +24,8 @@ class ExperimentResult:
     pod_events: list[PodEvent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     screenshot: str | None = None  # file name inside the experiment's report folder
+    # (caption, file name inside the experiment's report folder) of each web dashboard picture
+    webui_screenshots: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
     interrupted: bool = False  # Ctrl-C or SIGTERM: the lab stops after this experiment
 

@@ -15,12 +15,21 @@ from typing import TextIO
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from chaoslab.analysis import Analysis, Recovery, Series, Timeline, analyse, check_baseline
+from chaoslab.analysis import (
+    Analysis,
+    BaselineResult,
+    Recovery,
+    Series,
+    Timeline,
+    analyse,
+    check_baseline,
+)
+from chaoslab.browser import ScreenshotError, screenshot
 from chaoslab.experiments import Experiment
 from chaoslab.grafana import GrafanaClient, GrafanaError
 from chaoslab.hypotheses import HypothesisFile
 from chaoslab.kube import ChaosExistsError, Cluster, ClusterError
-from chaoslab.pods import Snapshot, pod_events
+from chaoslab.pods import Snapshot, pod_events, readiness
 from chaoslab.prometheus import PrometheusClient
 from chaoslab.results import ABORTED, BASELINE_FAILED, FAILED, PASSED, ExperimentResult
 
@@ -74,12 +83,16 @@ class LabRunner:
         poll_seconds: float = 1.0,
         out: TextIO = sys.stdout,
         clock: Callable[[], float] = time.time,
+        webui_url: str = "",
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.spec = spec
         self.cluster = cluster
         self.prometheus = prometheus
         self.grafana = grafana
         self.chromium = chromium
+        self.webui_url = webui_url
+        self.sleep = sleep
         self.inject_timeout = inject_timeout
         self.poll_seconds = poll_seconds
         self.out = out
@@ -98,8 +111,8 @@ class LabRunner:
         if problems:
             raise PreflightError("preflight failed:\n  - " + "\n  - ".join(problems))
 
-    def check_steady_state(self, result: ExperimentResult) -> bool:
-        """Query the baseline window that just ended; record the outcome on `result`."""
+    def _baseline(self) -> tuple[Timeline, dict[str, Series], list[BaselineResult]]:
+        """The baseline window that just ended, its series and how each hypothesis did."""
         settings = self.spec.settings
         now = math.floor(self.clock())
         start = now - settings.baseline_seconds
@@ -108,6 +121,34 @@ class LabRunner:
         baseline = check_baseline(
             self.spec.hypotheses, series, timeline.baseline_times(), settings.min_coverage
         )
+        return timeline, series, baseline
+
+    def _wait_for_data(self, name: str) -> tuple[Timeline, dict[str, Series], list[BaselineResult]]:
+        """Right after a deploy the baseline window is only partly filled: wait (up to
+        settings.baseline_wait_seconds) while data is merely missing, never when it is bad."""
+        settings = self.spec.settings
+        deadline = self.clock() + settings.baseline_wait_seconds
+        while True:
+            timeline, series, baseline = self._baseline()
+            short = [b for b in baseline if not b.passed]
+            left = deadline - self.clock()
+            if not short or any(b.violations for b in short) or left <= 0:
+                return timeline, series, baseline
+            coverage = min(b.coverage for b in short)
+            # Until enough of the window has data, plus one step for the latest scrape to land.
+            wait = min(left, max(settings.step_seconds,
+                                 (settings.min_coverage - coverage) * settings.baseline_seconds
+                                 + settings.step_seconds))  # fmt: skip
+            self.say(name, "baseline",
+                     f"only {coverage:.0%} of the {settings.baseline_seconds}s baseline has data "
+                     f"({', '.join(b.name for b in short)}); waiting {wait:.0f}s for more "
+                     f"(gives up in {left:.0f}s, settings.baseline_wait_seconds)")  # fmt: skip
+            self.sleep(wait)
+
+    def check_steady_state(self, result: ExperimentResult) -> bool:
+        """Check the baseline window that just ended, after waiting for enough data if the
+        stack only just started; record the outcome on `result`."""
+        timeline, series, baseline = self._wait_for_data(result.experiment.name)
         for b in baseline:
             state = (
                 "ok" if b.passed else f"FAILED ({b.violations} violations, {b.coverage:.0%} data)"
@@ -145,8 +186,24 @@ class LabRunner:
             result.notes.append(f"Grafana annotation failed: {error}")
             return None
 
-    def inject_and_observe(self, result: ExperimentResult, snapshots: list[Snapshot]) -> None:
-        """Create the chaos object, watch, always delete it, then watch the recovery window."""
+    def capture_webui(self, result: ExperimentResult, folder: Path, moment: str) -> None:
+        """Screenshot the web dashboard now (`moment`: 'during' or 'after'), or note why not."""
+        if not self.webui_url:
+            return
+        name = f"webui-{moment}.png"
+        try:
+            screenshot(self.chromium, self.webui_url, folder / name)
+        except ScreenshotError as error:
+            result.notes.append(f"No web dashboard screenshot {moment} the fault: {error}.")
+            return
+        caption = f"web dashboard {'during the fault' if moment == 'during' else 'after recovery'}"
+        result.webui_screenshots.append((caption, name))
+
+    def inject_and_observe(
+        self, result: ExperimentResult, snapshots: list[Snapshot], folder: Path | None = None
+    ) -> None:
+        """Create the chaos object, watch, always delete it, then watch the recovery window;
+        with a webui URL and a `folder`, screenshot the webui mid-fault and at the end."""
         experiment, settings = result.experiment, self.spec.settings
         hold = experiment.duration_seconds or settings.instant_hold_seconds
         baseline_start = math.floor(self.clock()) - settings.baseline_seconds
@@ -165,6 +222,9 @@ class LabRunner:
             injected = self.cluster.wait_injected(experiment, self.inject_timeout)
             self.say(experiment.name, "inject", f"injected after {injected - chaos_start:.1f}s")
             annotation = self._annotate(result, chaos_start, f"chaos: {experiment.describe()}")
+            if folder is not None:
+                self._watch(experiment.name, "chaos", chaos_start + hold / 2, snapshots)
+                self.capture_webui(result, folder, "during")
             self._watch(experiment.name, "chaos", chaos_start + hold, snapshots)
         finally:
             # Also after a failed create: a timed-out request may have created it server-side.
@@ -180,18 +240,21 @@ class LabRunner:
             except GrafanaError as error:
                 result.notes.append(f"Grafana annotation failed: {error}")
         self._watch(experiment.name, "recovery", chaos_end + settings.recovery_seconds, snapshots)
+        if folder is not None:
+            self.capture_webui(result, folder, "after")
         result.timeline = Timeline(
             baseline_start, chaos_start, chaos_end, chaos_end + settings.recovery_seconds,
             settings.step_seconds,
         )  # fmt: skip
 
-    def judge(self, result: ExperimentResult) -> None:
-        """Fetch every series over the whole experiment and analyse them."""
+    def judge(self, result: ExperimentResult, snapshots: Sequence[Snapshot] = ()) -> None:
+        """Fetch every series over the whole experiment and analyse them with the pod polls."""
         t = result.timeline
         result.hypothesis_series, result.impact_series = collect(
             self.spec, self.prometheus, t.baseline_start, t.end
         )
-        result.analysis = analyse(self.spec, result.hypothesis_series, result.impact_series, t)
+        result.analysis = analyse(self.spec, result.hypothesis_series, result.impact_series, t,
+                                  readiness(snapshots, t.chaos_start))  # fmt: skip
         result.status = PASSED if result.analysis.passed else FAILED
         recovered = result.analysis.recovery.recovered_at
         if recovered is not None:
@@ -232,8 +295,10 @@ class LabRunner:
             if not self.check_steady_state(result):
                 self.say(experiment.name, "skip", "baseline failed, nothing injected")
                 return result
-            self.inject_and_observe(result, snapshots)
-            self.judge(result)
+            if not self.webui_url:
+                result.notes.append("No web dashboard screenshots: CHAOSLAB_WEBUI_URL is not set.")
+            self.inject_and_observe(result, snapshots, run_dir / experiment.name)
+            self.judge(result, snapshots)
             self.screenshot(result, run_dir / experiment.name)
         except KeyboardInterrupt:
             result.status, result.error = ABORTED, "interrupted (Ctrl-C or SIGTERM)"

@@ -42,6 +42,7 @@ class FakeKubernetes:
         self.deployments = recorded("deployments.json")
         self.pods = recorded("pods-steady.json")
         self.pods_once_created: dict | None = None  # the pod list after a chaos object appears
+        self.pods_once_deleted: dict | None = None  # ... and after it was deleted again
         self.chaos: dict[str, dict] = {}  # "<plural>/<name>" -> object
         self.listed: dict[str, list[dict]] = {}  # extra items for list calls, by plural
         self.gets_before_injected = 1
@@ -53,11 +54,15 @@ class FakeKubernetes:
         self.calls.append((method, path, body))
         if path == "/version/":
             return 200, recorded("version.json")
+        if path == "/api/v1/nodes":
+            return 200, recorded("nodes.json")
         if path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions":
             return 200, self.crds
         if path.endswith("/deployments"):
             return 200, self.deployments
         if path.endswith("/pods"):
+            if self.created_once and not self.chaos and self.pods_once_deleted is not None:
+                return 200, self.pods_once_deleted
             created = self.created_once and self.pods_once_created is not None
             return 200, self.pods_once_created if created else self.pods
         match = CHAOS_PATH.match(path)

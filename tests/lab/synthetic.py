@@ -40,6 +40,7 @@ class Scenario:
     available: Callable[[float], int]
     pod_cpu: Callable[[float], dict[str, float]]  # cores per live pod
     snapshots: list[Snapshot]
+    deleted_pods: Callable[[float], list[str]] = lambda t: []  # gone, still in cAdvisor
 
 
 def pod_kill() -> Scenario:
@@ -76,6 +77,7 @@ def pod_kill() -> Scenario:
         available=between(kill, kill + 18, 1, 2),
         pod_cpu=cpu,
         snapshots=snapshots,
+        deleted_pods=lambda t: ["backend-7d9f-a"] if t >= kill else [],
     )
 
 
@@ -130,18 +132,27 @@ def _samples(scenario: Scenario) -> Iterator[tuple[str, float, float]]:
             name = "stockwatch_loadgen_request_seconds_bucket"
             within = requests * share_within(distribution, le)
             yield *count(_series(name, target="backend", le=_bound(le)), within), at
+            # Pages: the webui answers from its caches within its budget, whatever the fault.
+            within = requests * share_within(FAST, le)
+            yield *count(_series(name, target="webui", le=_bound(le)), within), at
         for le in BUCKETS:  # the webui's calls to the backend: not hit by these two faults
             name = "stockwatch_webui_upstream_request_seconds_bucket"
             within = requests * share_within(FAST, le)
             yield *count(_series(name, namespace=NAMESPACE, le=_bound(le)), within), at
-        degraded = _series("stockwatch_webui_degraded_pages_total", namespace=NAMESPACE)
-        yield *count(degraded, 0), at
+        # The webui runs, and has served no degraded page yet: its counter has no series.
+        webui = {"namespace": NAMESPACE, "app": "webui", "version": "dev"}
+        yield _series("stockwatch_build_info", **webui), 1, at
         for pod, cores in scenario.pod_cpu(middle).items():
-            labels = {"namespace": NAMESPACE, "pod": pod, "container": ""}
+            labels = {"namespace": NAMESPACE, "pod": pod, "container": "", "image": ""}
             cpu = _series("container_cpu_usage_seconds_total", **labels)
             yield *count(cpu, cores * SCRAPE_SECONDS), at
             memory = _series("container_memory_working_set_bytes", **labels)
             yield memory, 140 * MIB + cores * 100 * MIB, at
+            yield _series("kube_pod_info", namespace=NAMESPACE, pod=pod, node="kind-worker"), 1, at
+        for pod in scenario.deleted_pods(middle):
+            # What a real kubelet's cAdvisor does: the deleted pod's last values, for minutes.
+            labels = {"namespace": NAMESPACE, "pod": pod, "container": "", "image": ""}
+            yield _series("container_memory_working_set_bytes", **labels), 400 * MIB, at
         deployment = {"namespace": NAMESPACE, "deployment": "backend"}
         yield _series("kube_deployment_spec_replicas", **deployment), 2, at
         available = _series("kube_deployment_status_replicas_available", **deployment)

@@ -1,5 +1,8 @@
 """The analysis: baseline check, recovery time, verdicts and peaks on hand-built series."""
 
+import dataclasses
+
+import pytest
 from chaoslab.analysis import (
     analyse,
     check_baseline,
@@ -9,6 +12,7 @@ from chaoslab.analysis import (
     peak_impact,
     states,
 )
+from chaoslab.pods import Readiness
 
 from tests.lab.builders import (
     AVAILABILITY,
@@ -133,13 +137,46 @@ def test_peak_impact_takes_the_minimum_or_maximum_after_injection_and_the_baseli
     assert (cpu.value, cpu.at, cpu.baseline) == (1.2, 100, 0.2)
 
 
-def test_experiment_passes_when_every_hypothesis_held_or_recovered():
-    latency = series(between(65, 100, inside=2.0, outside=0.1))
+def test_experiment_passes_when_every_hypothesis_held_or_recovered_within_the_budget():
+    latency = series(between(65, 90, inside=2.0, outside=0.1))  # 25 s of a 30 s budget
     analysis = analyse(SPEC, {"p95_latency": latency, "availability": HEALTHY_AVAILABILITY}, {},
                        TIMELINE)  # fmt: skip
     assert analysis.passed
     assert [v.verdict for v in analysis.verdicts] == ["recovered", "held"]
-    assert analysis.time_to_recover(TIMELINE) == 40
+    assert analysis.verdicts[0].violated_seconds == 25
+    assert analysis.time_to_recover(TIMELINE) == 30
+
+
+def test_experiment_fails_when_a_hypothesis_is_violated_beyond_the_budget_though_it_recovered():
+    latency = series(between(65, 100, inside=2.0, outside=0.1))  # 35 s of a 30 s budget
+    analysis = analyse(SPEC, {"p95_latency": latency, "availability": HEALTHY_AVAILABILITY}, {},
+                       TIMELINE)  # fmt: skip
+    assert [v.verdict for v in analysis.verdicts] == ["broken", "held"]
+    assert analysis.verdicts[0].recovered_at == 100
+    assert not analysis.passed
+
+
+def test_a_baseline_factor_makes_the_bound_relative_to_the_measured_baseline():
+    relative = dataclasses.replace(LATENCY, baseline_factor=4)  # SLO 500 ms, baseline 10 ms
+    latency = series(between(60, 120, inside=0.094, outside=0.01))
+    verdict = judge(relative, latency, TIMELINE, 30, budget_seconds=30)
+    assert verdict.bound == pytest.approx(0.04)
+    assert verdict.verdict == "broken"
+    assert judge(LATENCY, latency, TIMELINE, 30, budget_seconds=30).verdict == "held"
+
+
+def test_a_baseline_factor_never_loosens_the_slo():
+    relative = dataclasses.replace(LATENCY, baseline_factor=4)
+    slow_baseline = series(lambda t: 0.3)
+    assert judge(relative, slow_baseline, TIMELINE, 30).bound == 0.5
+
+
+def test_a_readiness_dip_longer_than_allowed_fails_the_experiment():
+    dip = Readiness(before=2, lowest=1, lowest_at=62, longest_dip_seconds=14, back=True)
+    healthy = {"p95_latency": HEALTHY_LATENCY, "availability": HEALTHY_AVAILABILITY}
+    assert not analyse(SPEC, healthy, {}, TIMELINE, dip).passed  # max_unready_seconds 10
+    short = dataclasses.replace(dip, longest_dip_seconds=4)
+    assert analyse(SPEC, healthy, {}, TIMELINE, short).passed
 
 
 def test_overall_recovery_waits_for_the_slowest_hypothesis():

@@ -1,6 +1,6 @@
 """The pod timeline derived from successive polls of the target pods."""
 
-from chaoslab.pods import PodState, pod_events, summarise
+from chaoslab.pods import PodState, pod_events, readiness, summarise
 
 
 def pod(name: str, node: str = "node-a", ready: bool = True, restarts: int = 0,
@@ -67,3 +67,34 @@ def test_a_terminating_pod_is_noticed_before_it_is_gone():
         (3.0, {}),
     ])  # fmt: skip
     assert kinds(events) == [("backend-1", "terminating"), ("backend-1", "gone")]
+
+
+def test_readiness_sees_a_dip_shorter_than_any_scrape_interval():
+    a, b, c = pod("backend-1"), pod("backend-2"), pod("backend-3")
+    snapshots = [
+        (100.0, {"backend-1": a, "backend-2": b}),
+        (101.0, {"backend-2": b}),
+        (102.0, {"backend-2": b, "backend-3": pod("backend-3", ready=False)}),
+        (105.0, {"backend-2": b, "backend-3": c}),
+        (106.0, {"backend-2": b, "backend-3": c}),
+    ]
+    seen = readiness(snapshots, chaos_start=100.0)
+    assert (seen.before, seen.lowest, seen.lowest_at) == (2, 1, 101.0)
+    assert seen.longest_dip_seconds == 4.0
+    assert seen.back and seen.ok(max_unready_seconds=10)
+    assert not seen.ok(max_unready_seconds=3)
+
+
+def test_readiness_counts_a_terminating_pod_as_not_ready_and_never_back():
+    snapshots = [
+        (0.0, {"backend-1": pod("backend-1")}),
+        (1.0, {"backend-1": pod("backend-1", terminating=True)}),
+        (9.0, {}),
+    ]
+    seen = readiness(snapshots, chaos_start=0.0)
+    assert (seen.lowest, seen.longest_dip_seconds, seen.back) == (0, 8.0, False)
+    assert not seen.ok(max_unready_seconds=10)
+
+
+def test_readiness_is_unknown_without_polls_after_injection():
+    assert readiness([(0.0, {"backend-1": pod("backend-1")})], chaos_start=5.0) is None

@@ -21,7 +21,7 @@ from chaoslab.hypotheses import Hypothesis, HypothesisFile, ImpactMetric, LabSet
 from chaoslab.kube import Cluster
 from chaoslab.prometheus import PrometheusClient
 from chaoslab.report import write_report
-from chaoslab.results import ABORTED, BASELINE_FAILED, PASSED
+from chaoslab.results import ABORTED, BASELINE_FAILED, FAILED, PASSED
 from chaoslab.runner import LabRunner
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -94,6 +94,7 @@ def lab(probe):
     exporter, prometheus = probe
     with fake_kubernetes() as (kube, api), fake_grafana(renderer=True) as grafana:
         kube.pods_once_created = recorded("pods-after-kill.json")
+        kube.pods_once_deleted = recorded("pods-replacement-ready.json")
         exporter.kube = kube
         wait_for_steady_state(prometheus, SETTINGS.baseline_seconds)
         out = io.StringIO()
@@ -128,6 +129,16 @@ def test_a_run_injects_cleans_up_recovers_annotates_and_reports(lab):
     report = write_report(ARTIFACTS, [result], SPEC, {"run": "runner end-to-end test"})
     assert "| pod-kill | PodChaos | **passed** |" in report.read_text()
     assert (ARTIFACTS / "pod-kill" / "dashboard.png").exists()
+
+
+def test_a_replacement_that_never_gets_ready_fails_the_run_though_every_probe_recovered(lab):
+    runner, kube, _, out = lab
+    kube.pods_once_deleted = None  # the replacement stays not Ready to the end
+    result = runner.run(EXPERIMENT, ARTIFACTS)
+    assert [v.verdict for v in result.analysis.verdicts] == ["recovered"], out.getvalue()
+    seen = result.analysis.readiness
+    assert (seen.before, seen.lowest, seen.back) == (2, 1, False)
+    assert result.status == FAILED
 
 
 def test_a_failing_baseline_injects_nothing(lab):
