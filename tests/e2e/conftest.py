@@ -10,7 +10,7 @@ import pytest
 import requests
 from chaoslab.experiments import available, resolve
 from chaoslab.kube import Cluster, ClusterError, api_client_from_kubeconfig
-from kubernetes import client
+from kubernetes import client, config
 
 from tests.e2e.cluster import container_environment, exists, pods
 from tests.e2e.components import COMPONENTS, skip_reason
@@ -93,11 +93,12 @@ def _preflight(api: client.ApiClient) -> list[str]:
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> client.ApiClient:
     """The cluster's API; stops the whole run with what to do when it is not ready for the suite."""
-    context = settings.context or "the current context"
     try:
         api_client = api_client_from_kubeconfig(None, settings.context)
     except ClusterError as error:
+        context = settings.context or "the current context"
         pytest.exit(f"e2e: cannot use {context}: {error} (set E2E_CONTEXT or KUBECONFIG)", 2)
+    context = f"context {settings.context or config.list_kube_config_contexts()[1]['name']}"
     problems = _preflight(api_client)
     if problems:
         pytest.exit(
