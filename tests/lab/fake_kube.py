@@ -40,6 +40,9 @@ class FakeKubernetes:
         self.calls: list[tuple[str, str, dict | None]] = []
         self.crds = recorded("crds.json")
         self.deployments = recorded("deployments.json")
+        self.cluster_deployments: list[
+            dict
+        ] = []  # what a name-filtered list across namespaces finds
         self.pods = recorded("pods-steady.json")
         self.pods_once_created: dict | None = None  # the pod list after a chaos object appears
         self.pods_once_deleted: dict | None = None  # ... and after it was deleted again
@@ -58,6 +61,8 @@ class FakeKubernetes:
             return 200, recorded("nodes.json")
         if path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions":
             return 200, self.crds
+        if path == "/apis/apps/v1/deployments":  # all namespaces: the chaos controller lookup
+            return 200, {"kind": "DeploymentList", "items": self.cluster_deployments}
         if path.endswith("/deployments"):
             return 200, self.deployments
         if path.endswith("/pods"):

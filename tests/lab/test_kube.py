@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from chaoslab.kube import Cluster, ClusterError
 from chaoslab.pods import PodState
@@ -123,3 +125,29 @@ def test_pods_show_restarts_readiness_and_termination(fake):
     kube.pods = recorded("pods-restarted-terminating.json")
     pod = cluster.pods()["backend-7d9f8c6b5-c3"]
     assert (pod.restarts, pod.terminating, pod.ready) == (1, True, True)
+
+
+def test_environment_states_version_nodes_images_and_no_chaos_mesh_controller(fake):
+    _, cluster = fake
+    found = cluster.environment(DEPLOYMENTS)
+    assert found["Kubernetes"] == "v1.33.1"
+    assert found["nodes"] == "3"
+    assert found["chaos controller"].startswith("no chaos-controller-manager Deployment found")
+    assert found["images"] == (
+        "backend: `stockwatch/backend:dev`; webui: `stockwatch/webui:dev`; "
+        "loadgen: `stockwatch/loadgen:dev`"
+    )
+
+
+def test_environment_names_a_chaos_mesh_controller_when_there_is_one(fake):
+    kube, cluster = fake
+    controller = copy.deepcopy(kube.deployments["items"][0])
+    controller["metadata"].update(name="chaos-controller-manager", namespace="chaos-mesh")
+    controller["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        "ghcr.io/chaos-mesh/chaos-mesh:v2.8.3"
+    )
+    kube.cluster_deployments = [controller]
+    found = cluster.environment(DEPLOYMENTS)["chaos controller"]
+    assert found == (
+        "Chaos Mesh (chaos-mesh/chaos-controller-manager, `ghcr.io/chaos-mesh/chaos-mesh:v2.8.3`)"
+    )

@@ -217,17 +217,44 @@ def cli_env(lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CHAOSLAB_EXPERIMENTS_DIR": str(experiments),
         "CHAOSLAB_REPORTS_DIR": str(tmp_path / "reports"),
         "CHAOSLAB_POLL_SECONDS": "0.5",
+        "CHAOSLAB_WEBUI_URL": "http://127.0.0.1:30080/",
+        "CHAOSLAB_CHROMIUM": str(fake_chromium(tmp_path)),
+        "CHAOSLAB_ENVIRONMENT_NOTE": "fake API server on loopback, no Chaos Mesh",
     }.items():
         monkeypatch.setenv(name, value)
     return tmp_path / "reports"
 
 
+def fake_chromium(folder: Path) -> Path:
+    """Stands in for Chromium's CLI (not installed where the tests run): writes a PNG header and
+    the URL it was given to the --screenshot path, as `chromium --headless --screenshot` would."""
+    script = folder / "chromium"
+    script.write_text(
+        "#!/bin/sh\n"
+        'for arg; do case "$arg" in --screenshot=*) out="${arg#--screenshot=}";; esac; done\n'
+        'printf "\\211PNG\\r\\n\\032\\n%s" "$*" > "$out"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
 def test_the_command_line_runs_an_experiment_and_writes_the_report_and_index(cli_env, capsys):
     status = main(["run", "pod-kill"])
     [report] = cli_env.glob("*-pod-kill/report.md")
-    assert status == 0, f"{capsys.readouterr()}\n{report.read_text()}"
-    assert "| pod-kill | PodChaos | **passed** |" in report.read_text()
+    text = report.read_text()
+    assert status == 0, f"{capsys.readouterr()}\n{text}"
+    assert "| pod-kill | PodChaos | **passed** |" in text
     assert report.parent.name in (cli_env / "index.md").read_text()
+    header = text.split("| experiment |")[0]
+    for line in ("- environment: fake API server on loopback, no Chaos Mesh",
+                 "- Kubernetes: v1.33.1", "- nodes: 3", "backend: `stockwatch/backend:dev`",
+                 "- chaos controller: no chaos-controller-manager Deployment found"):  # fmt: skip
+        assert line in header
+    for moment, caption in (("during", "during the fault"), ("after", "after recovery")):
+        assert f"![web dashboard {caption}](pod-kill/webui-{moment}.png)" in text
+        picture = (report.parent / "pod-kill" / f"webui-{moment}.png").read_bytes()
+        assert picture.startswith(b"\x89PNG") and b"--headless" in picture
+        assert picture.endswith(b"http://127.0.0.1:30080/")
 
 
 def test_the_command_line_stops_at_preflight_and_says_why(cli_env, lab, capsys):
