@@ -31,11 +31,14 @@ MODULE_ORDER = [
     "test_grafana",
     "test_edge",
     "test_network_policy",
+    "test_rolling_restart",
+    "test_pod_kill",
 ]
 NOT_DEPLOYED = (
     "the suite tests what `make deploy` and `make chaos-deploy` applied (kind + chaos overlays, "
     "images present, then `make chaos-stop`); see README 'End-to-end tests on a cluster'"
 )
+_STARTED = pytest.StashKey[float]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,9 +47,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "disruptive: restarts or kills pods; runs after the rest")
     config.stash[_STARTED] = time.monotonic()
-
-
-_STARTED = pytest.StashKey[float]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -61,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if component in without:
                 item.add_marker(pytest.mark.skip(reason=skip_reason(component)))
     # Cheap and fundamental first; disruptive checks last, so nothing they cause is judged by
-    # the others (a stable sort keeps each module's own order).
+    # the others (the sort is stable: each module keeps its own order).
     items.sort(key=_position)
 
 
@@ -136,6 +136,25 @@ def prometheus(forward: Forward, settings: Settings) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def loadgen(forward: Forward, apps: client.AppsV1Api, core: client.CoreV1Api) -> Iterator[Loadgen]:
+    """The load generator's counters (through a port-forward) and its rate and client timeout;
+    fails the test if its pods restarted meanwhile (the counters would start again from 0)."""
+    env = container_environment(apps, core, APP_NAMESPACE, "loadgen")
+    selector = "app.kubernetes.io/name=loadgen"
+    before = _incarnations(core, selector)
+    with forward(APP_NAMESPACE, "loadgen", 9000) as base:
+        yield Loadgen(f"{base}/metrics", float(env["LOADGEN_RATE"]), float(env["LOADGEN_TIMEOUT"]))
+    assert _incarnations(core, selector) == before, "the load generator restarted meanwhile"
+
+
+def _incarnations(core: client.CoreV1Api, selector: str) -> dict[str, int]:
+    return {
+        pod.metadata.name: sum(s.restart_count for s in pod.status.container_statuses or [])
+        for pod in pods(core, APP_NAMESPACE, selector)
+    }
+
+
 def _reason(report: pytest.TestReport) -> str:
     return report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
 
@@ -164,22 +183,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                 write(f"      {key}: {value}")
     elapsed = time.monotonic() - config.stash.get(_STARTED, time.monotonic())
     write(f"wall time: {elapsed:.0f} s")
-
-
-@pytest.fixture
-def loadgen(forward: Forward, apps: client.AppsV1Api, core: client.CoreV1Api) -> Iterator[Loadgen]:
-    """The load generator's counters (through a port-forward) and its rate and client timeout;
-    fails the test if its pods restarted meanwhile (the counters would start again from 0)."""
-    env = container_environment(apps, core, APP_NAMESPACE, "loadgen")
-    selector = "app.kubernetes.io/name=loadgen"
-    before = _incarnations(core, selector)
-    with forward(APP_NAMESPACE, "loadgen", 9000) as base:
-        yield Loadgen(f"{base}/metrics", float(env["LOADGEN_RATE"]), float(env["LOADGEN_TIMEOUT"]))
-    assert _incarnations(core, selector) == before, "the load generator restarted meanwhile"
-
-
-def _incarnations(core: client.CoreV1Api, selector: str) -> dict[str, int]:
-    return {
-        pod.metadata.name: sum(s.restart_count for s in pod.status.container_statuses or [])
-        for pod in pods(core, APP_NAMESPACE, selector)
-    }
