@@ -127,6 +127,8 @@ def _samples(scenario: Scenario) -> Iterator[tuple[str, float, float]]:
         for target, outcome, n in outcomes:
             name = "stockwatch_loadgen_requests_total"
             yield *count(_series(name, target=target, outcome=outcome), n), at
+        for target in ("backend", "webui"):  # never more than LOADGEN_MAX_IN_FLIGHT outstanding
+            yield *count(_series("stockwatch_loadgen_dropped_total", target=target), 0), at
         distribution = scenario.latency(middle)
         for le in BUCKETS:
             name = "stockwatch_loadgen_request_seconds_bucket"
