@@ -1,4 +1,5 @@
-"""Run the benchmark: throughput, p50/p95 at max and at half rate, RSS per worker.
+"""Run the benchmark: throughput, p50/p95 at max and at half rate, RSS per worker; then the
+webui scenario (bench/webui.py).
 
 Both apps run side by side under backend/gunicorn.conf.py with an identical environment
 (2 gthread workers x 4 threads, JSON access log, multiprocess metrics). wrk loads them in
@@ -9,9 +10,7 @@ processes on the machine hits both alike.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -20,14 +19,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bench import webui
+from bench.load import SECONDS, Run, paced, wrk
 from servicekit.env import env_int
 from tests.support.servers import REPO, gunicorn_service
 
-SECONDS = env_int("BENCH_SECONDS", 5, minimum=1)
 ROUNDS = env_int("BENCH_ROUNDS", 3, minimum=1)
-CONNECTIONS = env_int("BENCH_CONNECTIONS", 16, minimum=1)
 OUT = REPO / "artifacts" / "backend" / "bench.json"
-LUA = Path(__file__).with_name("report.lua")
 
 # The measured app first, the baseline last; in between, for reference, the smallest Django view
 # behind the same middleware and django-prometheus (shows what the framework alone costs).
@@ -40,43 +38,11 @@ TARGET_RATIO, TARGET_P95_MS, TARGET_RSS_MIB = 0.5, 10.0, 80.0
 
 
 @dataclass
-class Run:
-    rps: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    errors: int
-
-
-@dataclass
 class Result:
     name: str
     max_rate: Run
     half_rate: Run
     worker_rss_mib: list[float]
-
-
-def wrk(url: str, seconds: int, delay_ms: float = 0.0) -> Run:
-    env = dict(os.environ, BENCH_DELAY_MS=f"{delay_ms:.3f}")
-    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(LUA), url]
-    output = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
-    summary = json.loads(output.strip().splitlines()[-1])
-    return Run(
-        rps=summary["requests"] / (summary["duration_us"] / 1e6),
-        p50_ms=summary["p50_us"] / 1000,
-        p95_ms=summary["p95_us"] / 1000,
-        p99_ms=summary["p99_us"] / 1000,
-        errors=summary["socket_errors"] + summary["non_2xx"],
-    )
-
-
-def paced(url: str, target_rps: float) -> Run:
-    """A run at about `target_rps`: each connection pauses between requests (calibrated once)."""
-    delay_ms = CONNECTIONS * 1000 / target_rps
-    probe = wrk(url, 3, delay_ms)
-    # rate = connections / (pause + time per request): solve for the pause that hits the target.
-    per_request_ms = CONNECTIONS * 1000 / probe.rps - delay_ms
-    return wrk(url, SECONDS, max(0.0, delay_ms - per_request_ms))
 
 
 def worker_rss_mib(master_pid: int) -> list[float]:
@@ -167,7 +133,9 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="stockwatch-bench-") as tmp:
         results = measure_all(Path(tmp))
-    return 0 if report(results) else 1
+    backend_ok = report(results)
+    webui_ok = webui.run_and_report()
+    return 0 if backend_ok and webui_ok else 1
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ dev: ## Run the backend on :8000 (and the webui on :8080 if present), DEBUG on, 
 	fi; \
 	echo "Ctrl-C stops everything"; wait
 
-bench: ## Benchmark cached /api/v1/quotes vs a bare WSGI app under the same gunicorn config
+bench: ## Benchmark the backend vs a bare WSGI app, then the webui (make bench-webui) on loopback
 	$(venv)
 	$(call need,wrk,Install it (Debian: apt-get install wrk).)
-	$(call say,benchmark: backend vs bare WSGI hello-world (a minute or two; results in $(ARTIFACTS)/backend/))
+	$(call say,benchmark: backend vs bare WSGI hello-world, then the webui (a few minutes; results in $(ARTIFACTS)/backend/ and $(ARTIFACTS)/webui/))
 	@PYTHONPATH=. $(BIN)/python -m bench

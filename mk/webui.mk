@@ -8,7 +8,7 @@ WEBUI_BACKEND_URL ?= http://127.0.0.1:8000
 WEBUI_TEST_ENV := DJANGO_SETTINGS_MODULE=webui_site.settings PYTHONPATH=webui:. \
   DJANGO_SECRET_KEY=test-only-webui-secret-key-not-for-production-0123456789 CHROMIUM=$(CHROMIUM)
 
-.PHONY: webui-run test-webui webui-screenshots
+.PHONY: webui-run test-webui webui-screenshots bench-webui
 
 webui-run: ## Run the dashboard on http://127.0.0.1:8080 under gunicorn (DEBUG), against WEBUI_BACKEND_URL
 	$(venv)
@@ -33,3 +33,9 @@ webui-screenshots: ## Re-take the dashboard screenshots and copy them to docs/im
 	@mkdir -p docs/img
 	@cp $(ARTIFACTS)/webui/dashboard.png $(ARTIFACTS)/webui/dashboard-degraded.png docs/img/
 	@echo "ok: docs/img/dashboard.png and docs/img/dashboard-degraded.png updated"
+
+bench-webui: ## The webui part of `make bench` alone: 50 pages/s, a 200 ms link, the rate that breaks it
+	$(venv)
+	$(call need,wrk,Install it (Debian: apt-get install wrk).)
+	$(call say,webui benchmark (a minute or two; results in $(ARTIFACTS)/webui/bench.json))
+	@PYTHONPATH=. $(BIN)/python -m bench.webui

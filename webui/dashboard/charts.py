@@ -47,7 +47,7 @@ class Sparkline:
 
 
 def sparkline(
-    closes: Sequence[Decimal],
+    closes: Sequence[float | Decimal],
     previous_close: Decimal | None = None,
     width: int = 120,
     height: int = 32,

@@ -66,7 +66,7 @@ class Quote:
     as_of: datetime
     source: str
     stale: bool
-    sparkline: tuple[Decimal, ...] | None = None  # today's closes, when asked for with the quotes
+    sparkline: tuple[float, ...] | None = None  # today's closes, when asked for with the quotes
 
     @property
     def badge(self) -> str:
@@ -102,14 +102,19 @@ class History:
     candles: tuple[Candle, ...]
 
 
-def _closes(body: Any) -> tuple[Decimal, ...] | None:
-    """The closes of a quote's optional `sparkline` (absent or null: no sparkline)."""
+def _closes(body: Any) -> tuple[float, ...] | None:
+    """The closes of a quote's optional `sparkline` (absent or null: no sparkline).
+
+    Plain floats, not Decimals: they only place points on a small line, and a watchlist page
+    carries some 1,700 of them."""
     if not isinstance(body, dict) or body.get("sparkline") is None:
         return None
     closes = _field(body["sparkline"], "closes")
-    if not isinstance(closes, list):
-        raise PayloadError("field 'closes' is not a list")
-    return tuple(_number({"close": close}, "close") for close in closes)
+    if not isinstance(closes, list) or not all(
+        type(close) in (int, float) and math.isfinite(close) for close in closes
+    ):
+        raise PayloadError("field 'closes' is not a list of finite numbers")
+    return tuple(map(float, closes))
 
 
 def parse_quote(body: Any) -> Quote:

@@ -1,0 +1,321 @@
+"""The webui scenario: whole pages against the webui and the backend under gunicorn on loopback.
+
+- the backend's cost of one watchlist page, side by side: the old pattern (the quotes, then one
+  history per symbol, six in parallel) against today's one `?sparkline=1d` request, on plain
+  loopback and through a link that holds every answer 200 ms (tests/support/delay_proxy.py);
+- 50 pages/s (10x the load generator's default) against the webui's `/`, next to the backend's
+  own quotes answer at the same rate;
+- the same 200 ms ± 50 ms delayed link at the load generator's 5 pages/s (the chaos lab's
+  network-delay experiment, on loopback);
+- then the rate doubles until the webui misses its p95 target, errs or cannot keep up; CPU
+  seconds per process tree and the webui's degraded/overrun/shed counters say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from bench.load import Run, open_loop, paced
+from tests.support.delay_proxy import DelayProxy, delay_proxy
+from tests.support.servers import REPO, RunningProcess, gunicorn_service
+
+OUT = REPO / "artifacts" / "webui" / "bench.json"
+RATE = 50.0  # pages/s: 10x the load generator's default 5/s
+LOADGEN_RATE = 5.0
+STEP_RATES = (50.0, 100.0, 200.0, 400.0, 800.0)
+TARGET_P95_MS = 100.0
+TARGET_DELAYED_P95_MS = 1500.0
+PATTERN_ROUNDS, DELAYED_PATTERN_ROUNDS = 200, 10
+DELAYED_SECONDS = 20
+# The webui runs with the cluster's threads and call slots, read from its ConfigMap source.
+CLUSTER_ENV = REPO / "kustomize" / "base" / "webui" / "webui.env"
+CLUSTER_KNOBS = ("GUNICORN_THREADS", "BACKEND_MAX_IN_FLIGHT")
+COUNTERS = (
+    "stockwatch_webui_degraded_pages_total",
+    "stockwatch_webui_page_budget_overruns_total",
+    "stockwatch_webui_upstream_shed_total",
+)
+
+
+@dataclass
+class Pattern:
+    """What one watchlist page costs the backend link, fetched one way."""
+
+    name: str
+    calls: int
+    bytes: int
+    p50_ms: float
+    p95_ms: float
+
+
+@dataclass
+class Step:
+    target_rps: float
+    run: Run
+    webui_cpu_percent: float  # of one core, webui master + workers
+    backend_cpu_percent: float
+    counters: dict[str, float] = field(default_factory=dict)  # increase during the step
+
+    def broken(self) -> str | None:
+        """Why this step counts as broken, or None."""
+        if self.run.errors:
+            return f"{self.run.errors} errors"
+        if self.run.rps < 0.9 * self.target_rps:
+            return f"served {self.run.rps:.0f}/s of {self.target_rps:.0f}/s"
+        if self.run.p95_ms > TARGET_P95_MS:
+            return f"p95 {self.run.p95_ms:.0f} ms > {TARGET_P95_MS:.0f} ms"
+        return None
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _old_pattern(session: requests.Session, base: str, pool: ThreadPoolExecutor) -> int:
+    quotes = session.get(f"{base}/api/v1/quotes", timeout=10)
+    symbols = [quote["symbol"] for quote in quotes.json()["quotes"]]
+    histories = pool.map(
+        lambda s: session.get(
+            f"{base}/api/v1/quotes/{s}/history", params={"period": "1d"}, timeout=10
+        ),
+        symbols,
+    )
+    return len(quotes.content) + sum(len(h.content) for h in histories)
+
+
+def _new_pattern(session: requests.Session, base: str, _pool: ThreadPoolExecutor) -> int:
+    return len(session.get(f"{base}/api/v1/quotes", params={"sparkline": "1d"}, timeout=10).content)
+
+
+def call_patterns(base: str, rounds: int, label: str) -> list[Pattern]:
+    """Both ways of fetching a watchlist page, in alternation so both see the same machine."""
+    fetchers: dict[str, tuple[int, Callable[..., int]]] = {
+        f"7 calls (quotes + 6 histories) {label}": (7, _old_pattern),
+        f"1 call (?sparkline=1d) {label}": (1, _new_pattern),
+    }
+    times: dict[str, list[float]] = {name: [] for name in fetchers}
+    sizes: dict[str, int] = {}
+    with requests.Session() as session, ThreadPoolExecutor(8) as pool:
+        for _ in range(rounds):
+            for name, (_, fetch) in fetchers.items():
+                started = time.perf_counter()
+                sizes[name] = fetch(session, base, pool)
+                times[name].append((time.perf_counter() - started) * 1000)
+    return [
+        Pattern(
+            name,
+            calls,
+            sizes[name],
+            statistics.median(times[name]),
+            _percentile(times[name], 0.95),
+        )
+        for name, (calls, _) in fetchers.items()
+    ]
+
+
+def cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds of a gunicorn master and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master_pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def cluster_knobs() -> dict[str, str]:
+    lines = CLUSTER_ENV.read_text().splitlines()
+    values = dict(line.split("=", 1) for line in lines if "=" in line)
+    return {name: values[name] for name in CLUSTER_KNOBS}
+
+
+def counters(webui: RunningProcess) -> dict[str, float]:
+    """The webui's degraded, overrun and shed counters, summed over their labels."""
+    # Generous: the metrics listener shares the worker threads with the pages.
+    text = requests.get(webui.metrics_url, timeout=30).text
+    return {
+        name: sum(float(v) for v in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.MULTILINE))
+        for name in COUNTERS
+    }
+
+
+def step(url: str, rate: float, webui: RunningProcess, backend: RunningProcess) -> Step:
+    before = counters(webui)
+    cpu_before = cpu_seconds(webui.process.pid), cpu_seconds(backend.process.pid)
+    started = time.monotonic()
+    run = paced(url, rate)
+    elapsed = time.monotonic() - started  # the calibration probe included, as in the CPU count
+    cpu_after = cpu_seconds(webui.process.pid), cpu_seconds(backend.process.pid)
+    after = counters(webui)
+    return Step(
+        rate,
+        run,
+        (cpu_after[0] - cpu_before[0]) / elapsed * 100,
+        (cpu_after[1] - cpu_before[1]) / elapsed * 100,
+        {name: after[name] - before[name] for name in COUNTERS},
+    )
+
+
+@contextmanager
+def stack(
+    workdir: Path,
+) -> Iterator[tuple[RunningProcess, RunningProcess, DelayProxy, RunningProcess]]:
+    """Backend and webui (2 workers each, production config); a second webui reaches the same
+    backend through a DelayProxy. Yields backend, webui, the proxy and the delayed webui."""
+    with ExitStack() as stack:
+        backend = stack.enter_context(
+            gunicorn_service("backend", workdir, {"PRICE_PROVIDER": "simulated"})
+        )
+        knobs = cluster_knobs()
+        webui = stack.enter_context(
+            gunicorn_service(
+                "webui", workdir / "direct", {"BACKEND_URL": backend.base_url, **knobs}
+            )
+        )
+        proxy = stack.enter_context(delay_proxy(urlsplit(backend.base_url).port))
+        delayed = stack.enter_context(
+            gunicorn_service("webui", workdir / "delayed", {"BACKEND_URL": proxy.url, **knobs})
+        )
+        for url in (webui.base_url, delayed.base_url):
+            for _ in range(20):  # every worker loads its app and fills its caches
+                urllib.request.urlopen(url + "/", timeout=10).read()  # noqa: S310 - loopback
+        yield backend, webui, proxy, delayed
+
+
+def measure(workdir: Path) -> dict:
+    with stack(workdir) as (backend, webui, proxy, delayed_webui):
+        patterns = call_patterns(backend.base_url, PATTERN_ROUNDS, "loopback")
+        proxy.set_delay(0.2)
+        patterns += call_patterns(proxy.url, DELAYED_PATTERN_ROUNDS, "200 ms link")
+        proxy.set_delay(0)
+        sparkline_url = backend.base_url + "/api/v1/quotes?sparkline=1d"
+        side_by_side = {
+            "webui /": step(webui.base_url + "/", RATE, webui, backend),
+            "backend /api/v1/quotes?sparkline=1d": paced(sparkline_url, RATE),
+        }
+        proxy.set_delay(0.2, jitter=0.05)
+        before = counters(delayed_webui)
+        delayed = {
+            f"{rate:.0f} pages/s": open_loop(delayed_webui.base_url + "/", rate, DELAYED_SECONDS)
+            for rate in (LOADGEN_RATE, RATE)
+        }
+        delayed_counters = {k: v - before[k] for k, v in counters(delayed_webui).items()}
+        proxy.set_delay(0)
+        steps: list[Step] = []
+        for rate in STEP_RATES:
+            steps.append(step(webui.base_url + "/", rate, webui, backend))
+            if steps[-1].broken():
+                break
+    return {
+        "patterns": patterns,
+        "side_by_side": side_by_side,
+        "delayed": delayed,
+        "delayed_counters": delayed_counters,
+        "steps": steps,
+    }
+
+
+def report(result: dict) -> list[tuple[str, bool]]:
+    """Print the figures; return the checks (text, passed)."""
+    print(f"\n{'one watchlist page, fetched as':46} {'calls':>5} {'bytes':>7} {'p50 ms':>7} "
+          f"{'p95 ms':>7}")  # fmt: skip
+    for p in result["patterns"]:
+        print(f"{p.name:46} {p.calls:5d} {p.bytes:7d} {p.p50_ms:7.1f} {p.p95_ms:7.1f}")
+    print(f"\n{'at ' + str(int(RATE)) + ' pages/s':46} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'errors':>6}")  # fmt: skip
+    web = result["side_by_side"]["webui /"]
+    for name, run in (("webui /", web.run), *list(result["side_by_side"].items())[1:]):
+        print(f"{name:46} {run.rps:7.1f} {run.p50_ms:7.1f} {run.p95_ms:7.1f} {run.errors:6d}")
+    backend_run = result["side_by_side"]["backend /api/v1/quotes?sparkline=1d"]
+    print(f"webui p95 / backend p95 = {web.run.p95_ms / backend_run.p95_ms:.1f}")
+    print(f"\n{'webui / (open loop), backend->webui 200 ± 50 ms':46} {'req/s':>7} {'p50 ms':>7} "
+          f"{'p95 ms':>7} {'errors':>6}")  # fmt: skip
+    for name, run in result["delayed"].items():
+        print(f"{name:46} {run.rps:7.1f} {run.p50_ms:7.1f} {run.p95_ms:7.1f} {run.errors:6d}")
+    print("  counters over both: " + ", ".join(
+        f"{name.removeprefix('stockwatch_webui_')} +{value:.0f}"
+        for name, value in result["delayed_counters"].items()
+    ))  # fmt: skip
+    delayed = result["delayed"][f"{LOADGEN_RATE:.0f} pages/s"]
+    print(f"\n{'step':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} {'webui CPU':>9} "
+          f"{'backend CPU':>11} {'degraded':>8} {'overrun':>7} {'shed':>5}")  # fmt: skip
+    for s in result["steps"]:
+        c = [s.counters[name] for name in COUNTERS]
+        print(f"{s.target_rps:7.0f}/s {s.run.rps:7.1f} {s.run.p50_ms:7.1f} {s.run.p95_ms:7.1f} "
+              f"{s.run.errors:6d} {s.webui_cpu_percent:8.0f}% {s.backend_cpu_percent:10.0f}% "
+              f"{c[0]:8.0f} {c[1]:7.0f} {c[2]:5.0f}")  # fmt: skip
+    last = result["steps"][-1]
+    if last.broken():
+        per_page_ms = last.webui_cpu_percent * 10 / last.run.rps
+        print(f"breaks at {last.target_rps:.0f} pages/s: {last.broken()}; the webui used "
+              f"{last.webui_cpu_percent:.0f}% of a core ({per_page_ms:.1f} ms CPU per page), the "
+              f"backend {last.backend_cpu_percent:.0f}%, on {os.cpu_count()} cores shared with wrk "
+              f"(load average {os.getloadavg()[0]:.1f})")  # fmt: skip
+    else:
+        print(f"no break up to {last.target_rps:.0f} pages/s")
+    return [
+        (
+            f"webui p95 at {RATE:.0f} pages/s {web.run.p95_ms:.1f} ms "
+            f"(target <= {TARGET_P95_MS:.0f} ms)",
+            web.run.p95_ms <= TARGET_P95_MS,
+        ),
+        (
+            f"webui p95 at {LOADGEN_RATE:.0f} pages/s with a 200 ms link {delayed.p95_ms:.0f} ms "
+            f"(target <= {TARGET_DELAYED_P95_MS:.0f} ms)",
+            delayed.p95_ms <= TARGET_DELAYED_P95_MS,
+        ),
+        (
+            "no webui errors at 50 pages/s nor with the delayed link",
+            not web.run.errors + sum(run.errors for run in result["delayed"].values()),
+        ),
+    ]
+
+
+def write(result: dict) -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    serialisable = {
+        "patterns": [asdict(p) for p in result["patterns"]],
+        "side_by_side": {name: asdict(value) for name, value in result["side_by_side"].items()},
+        "delayed": {name: asdict(run) for name, run in result["delayed"].items()},
+        "delayed_counters": result["delayed_counters"],
+        "steps": [asdict(s) for s in result["steps"]],
+    }
+    OUT.write_text(json.dumps(serialisable, indent=2) + "\n")
+    print(f"\nwritten: {OUT.relative_to(REPO)}")
+
+
+def run_and_report() -> bool:
+    """Measure, print, write artifacts/webui/bench.json; True when every check passed."""
+    with tempfile.TemporaryDirectory(prefix="stockwatch-bench-webui-") as tmp:
+        result = measure(Path(tmp))
+    checks = report(result)
+    print()
+    for text, ok in checks:
+        print(f"  {'ok  ' if ok else 'MISS'} {text}")
+    write(result)
+    return all(ok for _, ok in checks)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run_and_report() else 1)
