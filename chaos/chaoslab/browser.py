@@ -16,7 +16,7 @@ class ScreenshotError(RuntimeError):
     """No picture: Chromium is missing, failed or wrote nothing; the message says which."""
 
 
-def screenshot(chromium: str, url: str, target: Path, timeout: float = 60.0) -> None:
+def screenshot(chromium: str, url: str, target: Path, timeout: float = 30.0) -> None:
     """Load `url` in a fresh headless Chromium and save the window as PNG at `target`."""
     executable = shutil.which(chromium)
     if executable is None:

@@ -6,6 +6,7 @@ import dataclasses
 import math
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -208,7 +209,7 @@ class LabRunner:
         hold = experiment.duration_seconds or settings.instant_hold_seconds
         baseline_start = math.floor(self.clock()) - settings.baseline_seconds
         snapshots.append((self.clock(), self.cluster.pods()))
-        annotation, ours = None, True
+        annotation, ours, during = None, True, None
         # The fault may begin as soon as the API server has the object, before create() returns:
         # the chaos window starts when the request is sent, so no baseline sample can see it.
         chaos_start = self.clock()
@@ -224,7 +225,11 @@ class LabRunner:
             annotation = self._annotate(result, chaos_start, f"chaos: {experiment.describe()}")
             if folder is not None:
                 self._watch(experiment.name, "chaos", chaos_start + hold / 2, snapshots)
-                self.capture_webui(result, folder, "during")
+                # In the background: polling goes on, and a slow page cannot stretch the fault.
+                during = threading.Thread(
+                    target=self.capture_webui, args=(result, folder, "during"), daemon=True
+                )
+                during.start()
             self._watch(experiment.name, "chaos", chaos_start + hold, snapshots)
         finally:
             # Also after a failed create: a timed-out request may have created it server-side.
@@ -240,6 +245,8 @@ class LabRunner:
             except GrafanaError as error:
                 result.notes.append(f"Grafana annotation failed: {error}")
         self._watch(experiment.name, "recovery", chaos_end + settings.recovery_seconds, snapshots)
+        if during is not None:
+            during.join()
         if folder is not None:
             self.capture_webui(result, folder, "after")
         result.timeline = Timeline(
