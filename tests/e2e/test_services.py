@@ -1,8 +1,7 @@
 """The webui reaches the backend by its Service's DNS name, and the API answers through its
-Service. Both are reached with `kubectl port-forward` to the Service: the forward enters a pod
-selected by the Service on its target port, where NetworkPolicies do not apply, so the same
-check works on kind (whose CNI enforces them) and anywhere else. The apiserver's service proxy
-would come from a node address that the backend's policies do not admit."""
+Service. Both Services are reached with `kubectl port-forward` (see tests/e2e/forwarding.py:
+NetworkPolicies do not apply to it); the apiserver's service proxy would instead come from a
+node address, which the backend's NetworkPolicy rightly does not admit on kind."""
 
 from __future__ import annotations
 
