@@ -327,14 +327,14 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
             ),
             PanelSpec(
                 "CPU throttling",
-                "Share of CFS periods in which a container was throttled by its CPU limit. The "
-                "CPUThrottlingHigh alert fires above 25% for 5 minutes.",
+                "Share of CFS periods in which a container was throttled by its CPU limit, for "
+                "pods that still exist. The CPUThrottlingHigh alert fires above 25% for 5 minutes.",
                 "percentunit",
                 "kubernetes",
                 (
                     Query(
                         "sum by (pod, container) (rate(container_cpu_cfs_throttled_periods_total"
-                        f'{{{NS}, container!=""}}[$__rate_interval]))\n/\n'
+                        f'{{{NS}, container!=""}}[$__rate_interval])\n{EXISTING_PODS})\n/\n'
                         "sum by (pod, container) (rate(container_cpu_cfs_periods_total"
                         f'{{{NS}, container!=""}}[$__rate_interval]))',
                         "{{pod}}/{{container}}",

@@ -50,6 +50,12 @@ INPUT_SERIES: list[tuple[str, dict[str, str], str]] = [
     # its series), cAdvisor still reports it.
     ("container_cpu_usage_seconds_total", {**BACKEND_0, **POD_CGROUP}, "0+7.5x40"),
     ("container_memory_working_set_bytes", {**BACKEND_0, **POD_CGROUP}, "209715200x40"),
+    ("container_cpu_cfs_periods_total", {**BACKEND_0, "container": "backend"}, "0+150x40"),
+    (
+        "container_cpu_cfs_throttled_periods_total",
+        {**BACKEND_0, "container": "backend"},
+        "0+150x40",
+    ),
     ("kube_pod_info", {**BACKEND_0, "node": "kind-worker"}, "1x4 stale"),
     ("kube_pod_info", {**BACKEND_1, "node": "kind-worker"}, "1x40"),
     ("kube_pod_info", {**WEBUI_1, "node": "kind-worker"}, "1x40"),
