@@ -198,3 +198,10 @@ def test_no_impact_means_zero_time_to_recover():
     analysis = analyse(SPEC, {"p95_latency": HEALTHY_LATENCY,
                               "availability": HEALTHY_AVAILABILITY}, {}, TIMELINE)  # fmt: skip
     assert analysis.time_to_recover(TIMELINE) == 0
+
+
+def test_the_baseline_check_holds_a_relative_hypothesis_to_its_slo_only():
+    relative = dataclasses.replace(LATENCY, baseline_factor=4)  # SLO 500 ms
+    spiky = series(lambda t: 0.2 if t == 20 else 0.01)  # 20 x the median once, within the SLO
+    (result,) = check_baseline([relative], {"p95_latency": spiky}, TIMELINE.baseline_times(), 0.8)
+    assert result.passed
