@@ -1,5 +1,7 @@
 # Chaos lab runner (chaos/chaoslab): experiments with steady-state hypotheses, recovery
-# measurement and a report per run. Knobs: CHAOSLAB_* environment variables (docs/chaos-report.md).
+# measurement and a report per run. Knobs: CHAOSLAB_* environment variables (docs/chaos-report.md),
+# e.g. CHAOSLAB_WEBUI_URL=http://127.0.0.1:30080/ for web dashboard screenshots and
+# CHAOSLAB_ENVIRONMENT_NOTE="..." for what the report header cannot detect.
 
 LAB_ENV := PYTHONPATH=chaos:. CHAOSLAB_KUBE_CONTEXT=$${CHAOSLAB_KUBE_CONTEXT:-$(KUBE_CONTEXT)}
 LAB_SAMPLE := $(ARTIFACTS)/lab/sample-synthetic
