@@ -257,3 +257,22 @@ def test_a_kept_value_younger_than_max_age_answers_without_a_call(client, backen
     assert answered.call_count == 1
     assert kept(1e-9).fresh
     assert answered.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "closes",
+    [["190.5"], [190.5, True], "190.5", [float("inf")]],
+    ids=["text", "bool", "str", "inf"],
+)
+def test_sparkline_closes_that_are_not_finite_numbers_are_a_bad_payload(client, backend, closes):
+    watchlist = [quote_json("AAPL", closes=(190.5,))]
+    watchlist[0]["sparkline"]["closes"] = closes
+    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": watchlist})
+    assert client.quotes(Deadline.after(10)).result().error == "bad_payload"
+
+
+def test_sparkline_closes_arrive_with_the_quotes(client, backend):
+    backend.get(
+        f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL", closes=(188, 189.5))]}
+    )
+    assert client.quotes(Deadline.after(10)).result().value[0].sparkline == (188.0, 189.5)
