@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -25,8 +26,11 @@ def quote_within(client: BackendClient, symbol: str = "AAPL", budget: float = 10
 
 
 @pytest.fixture
-def client() -> BackendClient:
-    return BackendClient(BACKEND, connect_timeout=0.5, read_timeout=2.0, sleep=lambda _: None)
+def client(backend) -> Iterator[BackendClient]:
+    """A client of the faked backend; closed (calls in flight ended) before the fake goes."""
+    client = BackendClient(BACKEND, connect_timeout=0.5, read_timeout=2.0, sleep=lambda _: None)
+    yield client
+    client.close()
 
 
 def test_a_good_answer_is_parsed_and_fresh(client, backend):

@@ -132,21 +132,27 @@ class BackendClient:
         self.read_timeout = read_timeout
         self._calls = CallPool(max_in_flight)
         self._sleep = sleep
-        self._session = session or self._pooled_session()
+        self._session = session or self._pooled_session(max_in_flight)
         self._last_good: OrderedDict[str, tuple[Any, datetime]] = OrderedDict()
         self._lock = threading.Lock()
         self.last_call: CallRecord | None = None
 
     @staticmethod
-    def _pooled_session() -> requests.Session:
+    def _pooled_session(connections: int) -> requests.Session:
         session = requests.Session()
         # Retries are done here, not by urllib3, so that each attempt is measured and counted.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        # One kept-alive connection per call slot: no call opens a connection that is then dropped.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "stockwatch-webui"
         session.headers["Accept"] = "application/json"
         return session
+
+    def close(self) -> None:
+        """Let the calls still in flight end (they may outlive their pages), then stop."""
+        self._calls.shutdown()
+        self._session.close()
 
     # --- the API ---------------------------------------------------------------------------
 

@@ -37,3 +37,7 @@ class CallPool:
         # The slot is held until the call really ends, also when the page stopped waiting for it.
         future.add_done_callback(lambda _: self._slots.release())
         return future
+
+    def shutdown(self) -> None:
+        """Wait for the calls in flight to end, then stop the threads."""
+        self._executor.shutdown(wait=True)
