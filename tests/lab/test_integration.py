@@ -174,7 +174,7 @@ def test_report_has_summary_sections_charts_and_raw_series(report):
     assert "| cpu-stress | StressChaos | **failed** |" in text
     assert "lowest 1 at +3s, longest stretch below 17s" in text
     assert "ReplicaSet replaced the 1 lost pod(s)" in text
-    assert "CFS quota" in text
+    assert "stressors stopped when the StressChaos object's duration ended" in text
     for name in ("pod-kill", "cpu-stress"):
         folder = report.parent / name
         charts = sorted(folder.glob("*.png"))
