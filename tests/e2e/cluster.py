@@ -57,6 +57,20 @@ def availability(apps: client.AppsV1Api, workload: Workload) -> tuple[bool, str]
     return done, f"{available}/{wanted} available, {updated} updated, {total} pods"
 
 
+def live_workloads(apps: client.AppsV1Api, namespace: str) -> set[Workload]:
+    """The Deployments, DaemonSets and StatefulSets that exist in `namespace`."""
+    listings = {
+        "Deployment": apps.list_namespaced_deployment,
+        "DaemonSet": apps.list_namespaced_daemon_set,
+        "StatefulSet": apps.list_namespaced_stateful_set,
+    }
+    return {
+        Workload(namespace, kind, obj.metadata.name)
+        for kind, listing in listings.items()
+        for obj in listing(namespace).items
+    }
+
+
 def selector_of(apps: client.AppsV1Api, workload: Workload) -> str:
     """The workload's pod selector as a label-selector string."""
     labels = _read(apps, workload).spec.selector.match_labels or {}

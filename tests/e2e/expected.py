@@ -23,18 +23,31 @@ def _needs(component: str | None) -> tuple:
     return (pytest.mark.needs(component),) if component else ()
 
 
+def _app(workload: dict) -> str | None:
+    return workload["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/name")
+
+
+def _workloads() -> dict[Workload, str | None]:
+    """Every Deployment, DaemonSet and StatefulSet the suite's overlay puts in both namespaces,
+    with the app (app.kubernetes.io/name) its pods belong to."""
+    return {
+        Workload(obj["metadata"]["namespace"], obj["kind"], obj["metadata"]["name"]): _app(obj)
+        for obj in render(SUITE_OVERLAY)
+        if obj["kind"] in WORKLOAD_KINDS and obj["metadata"].get("namespace") in NAMESPACES
+    }
+
+
+def workloads() -> set[Workload]:
+    return set(_workloads())
+
+
 def workload_params() -> list:
-    """Every Deployment, DaemonSet and StatefulSet the suite's overlay puts in both namespaces, as
-    pytest params named like `monitoring/deployment/grafana`, marked with their component."""
-    params = []
-    for obj in render(SUITE_OVERLAY):
-        if obj["kind"] not in WORKLOAD_KINDS or obj["metadata"].get("namespace") not in NAMESPACES:
-            continue
-        workload = Workload(obj["metadata"]["namespace"], obj["kind"], obj["metadata"]["name"])
-        app = obj["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/name")
-        marks = _needs(WORKLOAD_COMPONENTS.get(app))
-        params.append(pytest.param(workload, id=str(workload), marks=marks))
-    return params
+    """`workloads()` as pytest params named like `monitoring/deployment/grafana`, each marked
+    with the component it belongs to."""
+    return [
+        pytest.param(workload, id=str(workload), marks=_needs(WORKLOAD_COMPONENTS.get(app)))
+        for workload, app in _workloads().items()
+    ]
 
 
 def scrape_job_params(config: Path = PROMETHEUS_DIR / "prometheus.yml") -> list:

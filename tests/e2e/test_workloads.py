@@ -5,10 +5,18 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.e2e.cluster import Workload, availability, hopeless_pods, pods, restarts, selector_of
-from tests.e2e.expected import workload_params
+from tests.e2e.cluster import (
+    Workload,
+    availability,
+    hopeless_pods,
+    live_workloads,
+    pods,
+    restarts,
+    selector_of,
+)
+from tests.e2e.expected import SUITE_OVERLAY, workload_params, workloads
 from tests.e2e.polling import wait_for
-from tests.e2e.settings import Settings
+from tests.e2e.settings import NAMESPACES, Settings
 
 
 @pytest.mark.parametrize("workload", workload_params())
@@ -30,3 +38,10 @@ def test_workload_becomes_available_without_restarts(
     record_property("state", wait_for(available, settings.timeout, f"{workload} available"))
     restarted = restarts(pods(core, workload.namespace, selector))
     assert not restarted, f"{workload} restarted (kubectl describe pod says why): {restarted}"
+
+
+def test_the_namespaces_run_exactly_the_overlay_workloads(apps: client.AppsV1Api):
+    live = {w for namespace in NAMESPACES for w in live_workloads(apps, namespace)}
+    expected = workloads()
+    assert sorted(map(str, live - expected)) == [], f"not rendered by {SUITE_OVERLAY.name}"
+    assert sorted(map(str, expected - live)) == [], f"{SUITE_OVERLAY.name} renders, not deployed"
