@@ -37,7 +37,10 @@ def test_workload_becomes_available_without_restarts(
 
     record_property("state", wait_for(available, settings.timeout, f"{workload} available"))
     restarted = restarts(pods(core, workload.namespace, selector))
-    assert not restarted, f"{workload} restarted (kubectl describe pod says why): {restarted}"
+    assert not restarted, (
+        f"{workload} restarted (kubectl describe pod says why): {restarted}. Restart counts never "
+        "go back: after a chaos experiment, give it fresh pods (kubectl rollout restart) first"
+    )
 
 
 def test_the_namespaces_run_exactly_the_overlay_workloads(apps: client.AppsV1Api):
