@@ -52,8 +52,8 @@ def cluster(api: client.ApiClient, settings: Settings) -> Cluster:
     def settled() -> bool:
         states = backend.pods().values()
         unsettled = [p.name for p in states if p.terminating or not p.ready]
-        if unsettled or len(states) < 2:
-            raise NotYet(f"backend pods not settled: {unsettled or 'fewer than 2'}")
+        if unsettled or not states:
+            raise NotYet(f"backend pods not settled: {unsettled or 'none'}")
         return True
 
     wait_for(settled, settings.timeout, "every backend pod Ready, none terminating")
