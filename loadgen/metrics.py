@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-# Client-side latency includes connect time and network faults, up to LOADGEN_TIMEOUT and past
-# the webui's 2 s backend timeout; 5 ms ... 10 s like the services' own histograms.
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
+# Client-side latency includes connect time and network faults, up to LOADGEN_TIMEOUT; the same
+# buckets as the services' own histograms, so client and server p95 are read alike.
+from servicekit.latency import LATENCY_BUCKETS
+
 OUTCOMES = ("ok", "http_error", "timeout", "connection_error")
 
 

@@ -18,22 +18,6 @@ from prometheus_client import (
 from servicekit.gunicorn_conf import bind_port, metrics_bind
 from servicekit.health import handler404, require_get
 
-# Request latency buckets for a fast JSON API: 5 ms ... 10 s.
-LATENCY_BUCKETS = (
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
-    float("inf"),
-)
-
 BUILD_INFO = Gauge(
     "stockwatch_build_info",
     "Build of the running service; always 1.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from quotes.validation import SYMBOL_PATTERN
 
 from servicekit.env import ConfigError, django_basics, env_float, env_int, env_list, env_str
+from servicekit.latency import LATENCY_BUCKETS
 from servicekit.logs import django_logging
-from servicekit.metrics import LATENCY_BUCKETS
 
 DEBUG, SECRET_KEY, ALLOWED_HOSTS, LOG_LEVEL = django_basics()
 

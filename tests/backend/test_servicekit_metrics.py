@@ -6,6 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from servicekit import metrics
+from servicekit.latency import LATENCY_BUCKETS
 
 
 class AcceptedSocket:
@@ -27,9 +28,16 @@ def metrics_port(monkeypatch):
 
 
 def test_latency_buckets_span_5ms_to_10s():
-    assert metrics.LATENCY_BUCKETS[0] == 0.005
-    assert metrics.LATENCY_BUCKETS[-2] == 10.0
-    assert list(metrics.LATENCY_BUCKETS) == sorted(metrics.LATENCY_BUCKETS)
+    assert LATENCY_BUCKETS[0] == 0.005
+    assert LATENCY_BUCKETS[-2] == 10.0
+    assert list(LATENCY_BUCKETS) == sorted(LATENCY_BUCKETS)
+
+
+def test_latency_buckets_have_an_edge_at_each_slo_and_the_page_budget():
+    # API p95 250 ms, page budget 1 s, page p95 1.5 s: a p95 near them must not be smeared
+    # across a wide bucket by histogram_quantile's interpolation.
+    assert {0.25, 1.0, 1.5} <= set(LATENCY_BUCKETS)
+    assert LATENCY_BUCKETS[LATENCY_BUCKETS.index(1.0) + 1] <= 1.25
 
 
 def test_metrics_are_served_outside_gunicorn():

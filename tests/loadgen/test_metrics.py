@@ -9,6 +9,7 @@ import pytest
 from loadgen.config import Target
 from loadgen.generator import LoadGenerator
 from loadgen.metrics import OUTCOMES
+from servicekit.latency import LATENCY_BUCKETS
 from tests.support.servers import free_port
 
 
@@ -66,3 +67,14 @@ def test_refused_connection_is_counted_as_connection_error(metrics):
 
     labels = {"target": "webui", "outcome": "connection_error"}
     assert _value(metrics, "stockwatch_loadgen_requests_total", **labels) == 1
+
+
+def test_client_histogram_has_the_services_bucket_edges(metrics):
+    # Client and server p95 are compared in every chaos report: same edges, same resolution.
+    exposed = {
+        sample.labels["le"]
+        for family in metrics.registry.collect()
+        for sample in family.samples
+        if sample.name == "stockwatch_loadgen_request_seconds_bucket"
+    }
+    assert exposed == {"+Inf" if b == float("inf") else str(b) for b in LATENCY_BUCKETS}

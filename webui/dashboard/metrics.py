@@ -2,7 +2,7 @@
 
 from prometheus_client import Counter, Histogram
 
-from servicekit.metrics import LATENCY_BUCKETS
+from servicekit.latency import LATENCY_BUCKETS
 
 PAGES = ("watchlist", "symbol")  # the live fragment counts as the watchlist
 ENDPOINTS = ("quotes", "history")

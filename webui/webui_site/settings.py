@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from servicekit.env import django_basics, env_float, env_int, env_str
+from servicekit.latency import LATENCY_BUCKETS
 from servicekit.logs import django_logging
-from servicekit.metrics import LATENCY_BUCKETS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
