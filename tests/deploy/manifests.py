@@ -23,6 +23,18 @@ def namespace_of(obj: dict) -> str | None:
     return obj["metadata"].get("namespace")
 
 
+def find(objects: list[dict], kind: str, namespace: str | None, name: str) -> dict | None:
+    """The object of this kind, namespace and name, or None."""
+    return next(
+        (
+            obj
+            for obj in by_kind(objects, kind)
+            if namespace_of(obj) == namespace and obj["metadata"]["name"] == name
+        ),
+        None,
+    )
+
+
 def name_of(obj: dict) -> str:
     return f"{obj['kind']} {namespace_of(obj) or '-'}/{obj['metadata']['name']}"
 

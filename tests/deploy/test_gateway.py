@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from tests.deploy.manifests import labels_match, name_of, namespace_of, pods
+from tests.deploy.manifests import find, labels_match, name_of, namespace_of, pods
 from tests.support.render import KUSTOMIZE, REPO, by_kind, overlay, render
 from tests.support.validate import GATEWAY_API_GROUP, gateway_api_schema_dir
 
@@ -30,17 +30,6 @@ FRONT_DOOR = {
 
 def make_variable(name: str) -> str:
     return re.search(rf"^{name} := (\S+)$", CLUSTER_MK, re.MULTILINE)[1]
-
-
-def find(objects: list[dict], kind: str, namespace: str | None, name: str) -> dict | None:
-    return next(
-        (
-            obj
-            for obj in by_kind(objects, kind)
-            if namespace_of(obj) == namespace and obj["metadata"]["name"] == name
-        ),
-        None,
-    )
 
 
 def routes(objects: list[dict]) -> list[dict]:

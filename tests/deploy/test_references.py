@@ -9,6 +9,7 @@ import re
 from tests.deploy.manifests import (
     containers,
     exposes,
+    find,
     labels_match,
     name_of,
     namespace_of,
@@ -26,17 +27,6 @@ SERVICE_URL = re.compile(
     r"(?::(?P<port>\d+))?(?=[/\"'\s]|$)"
 )
 NOT_SERVICES = {"localhost"}
-
-
-def find(objects: list[dict], kind: str, namespace: str | None, name: str) -> dict | None:
-    return next(
-        (
-            obj
-            for obj in by_kind(objects, kind)
-            if namespace_of(obj) == namespace and obj["metadata"]["name"] == name
-        ),
-        None,
-    )
 
 
 def selected_pods(objects: list[dict], namespace: str | None, selector: dict) -> list[dict]:

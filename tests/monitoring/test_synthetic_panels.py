@@ -4,11 +4,9 @@ evaluated by `promtool test rules` against synthetic cAdvisor and kube-state-met
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from grafana.dashboard import PanelSpec, Query, panel_specs
-from tests.monitoring.panel_queries import instantiate
-from tests.support.prometheus import promtool
+from tests.monitoring.panel_queries import assert_promql, instantiate
 
 APP = {"namespace": "stock-monitoring"}
 OTHER = {"namespace": "kube-system"}
@@ -109,10 +107,6 @@ def synthetic_queries() -> list[tuple[PanelSpec, Query]]:
     ]
 
 
-def labels_text(labels: dict[str, str]) -> str:
-    return "{" + ", ".join(f'{key}="{value}"' for key, value in labels.items()) + "}"
-
-
 def test_every_kubernetes_panel_query_has_a_synthetic_expectation():
     kubernetes = {
         (spec.title, query.legend)
@@ -131,30 +125,5 @@ def test_every_expectation_names_a_dashboard_query():
     ("spec", "query"), synthetic_queries(), ids=lambda item: getattr(item, "title", "")
 )
 def test_panel_query_on_synthetic_series(spec, query, tmp_path):
-    unit_test = {
-        "rule_files": [],
-        "evaluation_interval": "15s",
-        "tests": [
-            {
-                "interval": "15s",
-                "input_series": [
-                    {"series": name + labels_text(labels), "values": values}
-                    for name, labels, values in INPUT_SERIES
-                ],
-                "promql_expr_test": [
-                    {
-                        "expr": instantiate(query.expr),
-                        "eval_time": EVAL_TIME,
-                        "exp_samples": [
-                            {"labels": labels_text(labels), "value": value}
-                            for labels, value in EXPECTED[(spec.title, query.legend)]
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    path = tmp_path / "panel_test.yml"
-    path.write_text(yaml.safe_dump(unit_test, sort_keys=False, allow_unicode=True))
-    result = promtool("test", "rules", str(path))
-    assert result.returncode == 0, f"{spec.title}: {query.expr}\n{result.stdout}{result.stderr}"
+    expected = EXPECTED[(spec.title, query.legend)]
+    assert_promql(instantiate(query.expr), INPUT_SERIES, EVAL_TIME, expected, tmp_path)

@@ -4,12 +4,10 @@ the 5xx ratio and the webui resilience counters, evaluated by `promtool test rul
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from grafana.dashboard import panel_specs
-from tests.monitoring.panel_queries import instantiate
-from tests.monitoring.test_synthetic_panels import APP, labels_text
-from tests.support.prometheus import promtool
+from tests.monitoring.panel_queries import assert_promql, instantiate
+from tests.monitoring.test_synthetic_panels import APP
 
 WEBUI = {**APP, "pod": "webui-1", "app": "webui"}
 BACKEND = {**APP, "pod": "backend-1", "app": "backend"}
@@ -32,35 +30,7 @@ def check(
     expected: list[tuple[dict[str, str], float]],
     tmp_path,
 ) -> None:
-    """`expr` at 5m over `series` (sampled every 15s) returns exactly `expected`; an empty
-    `expected` means no series at all, which Grafana shows as "No data"."""
-    test = {
-        "rule_files": [],
-        "evaluation_interval": "15s",
-        "tests": [
-            {
-                "interval": "15s",
-                "input_series": [
-                    {"series": name + labels_text(labels), "values": values}
-                    for name, labels, values in series
-                ],
-                "promql_expr_test": [
-                    {
-                        "expr": expr,
-                        "eval_time": "5m",
-                        "exp_samples": [
-                            {"labels": labels_text(labels), "value": value}
-                            for labels, value in expected
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    path = tmp_path / "zero_test.yml"
-    path.write_text(yaml.safe_dump(test, sort_keys=False))
-    result = promtool("test", "rules", str(path))
-    assert result.returncode == 0, f"{expr}\n{result.stdout}{result.stderr}"
+    assert_promql(expr, series, "5m", expected, tmp_path)
 
 
 def test_5xx_ratio_is_zero_for_an_app_that_answered_without_errors(tmp_path):
