@@ -78,7 +78,10 @@ def selector_of(apps: client.AppsV1Api, workload: Workload) -> str:
 
 
 def pods(core: client.CoreV1Api, namespace: str, selector: str) -> list[client.V1Pod]:
-    return core.list_namespaced_pod(namespace, label_selector=selector).items
+    """The selected pods that are not on their way out (an old ReplicaSet's terminating pods
+    still match the selector for up to their grace period)."""
+    listed = core.list_namespaced_pod(namespace, label_selector=selector).items
+    return [pod for pod in listed if pod.metadata.deletion_timestamp is None]
 
 
 def hopeless_pods(pod_list: list[client.V1Pod]) -> list[str]:

@@ -9,7 +9,7 @@ import time
 import pytest
 from kubernetes import client
 
-from tests.e2e.cluster import Workload, availability, pods, restart_deployment
+from tests.e2e.cluster import Workload, availability, restart_deployment
 from tests.e2e.loadgen_counters import Loadgen, window
 from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import APP_NAMESPACE, Settings
@@ -20,11 +20,8 @@ BACKEND_PODS = "app.kubernetes.io/name=backend"
 
 def _rolled_out(apps: client.AppsV1Api, core: client.CoreV1Api) -> str:
     done, detail = availability(apps, BACKEND)
-    leaving = [
-        p.metadata.name
-        for p in pods(core, APP_NAMESPACE, BACKEND_PODS)
-        if p.metadata.deletion_timestamp
-    ]
+    listed = core.list_namespaced_pod(APP_NAMESPACE, label_selector=BACKEND_PODS).items
+    leaving = [p.metadata.name for p in listed if p.metadata.deletion_timestamp]
     if not done or leaving:
         raise NotYet(f"{detail}; terminating: {', '.join(leaving) or 'none'}")
     return detail
