@@ -39,7 +39,7 @@ def test_a_system_that_never_recovered_is_said_plainly():
     result.analysis = analyse(SPEC, {"p95_latency": latency, "availability": series(lambda t: 1)},
                               {}, TIMELINE)  # fmt: skip
     text = recovery_mechanism(result)
-    assert "CFS quota" in text
+    assert "recovered in place" in text
     assert "NOT recovered 150s after the fault ended (`p95_latency` still failing)" in text
 
 
