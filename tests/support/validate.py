@@ -29,13 +29,15 @@ def chaos_mesh_schema_dir() -> Path:
     return Path(os.environ.get("SCHEMA_LOCATION", default))
 
 
-@functools.cache
-def _chaos_mesh_validator(schema_dir: Path, kind: str) -> jsonschema.protocols.Validator | None:
-    path = schema_dir / "chaos-mesh.org" / f"{kind.lower()}_v1alpha1.json"
-    if not path.is_file():
-        return None
-    schema = json.loads(path.read_text())
-    return jsonschema.validators.validator_for(schema)(schema)
+def gateway_api_schema_dir() -> Path:
+    """Where the Gateway API schemas live: $GATEWAY_API_SCHEMA_LOCATION or
+    ../shared/schemas/gateway-api (holding gateway.networking.k8s.io/<kind>_<version>.json)."""
+    default = REPO.parent / "shared" / "schemas" / "gateway-api"
+    return Path(os.environ.get("GATEWAY_API_SCHEMA_LOCATION", default))
+
+
+def is_gateway_api(obj: dict) -> bool:
+    return str(obj.get("apiVersion", "")).startswith(f"{GATEWAY_API_GROUP}/")
 
 
 def _describe(obj: dict) -> str:
@@ -48,33 +50,8 @@ def _location(path: object) -> str:
     return ".".join(str(part) for part in path) or "(root)"
 
 
-def _validate_chaos_mesh(obj: dict) -> list[str]:
-    schema_dir = chaos_mesh_schema_dir()
-    if not schema_dir.is_dir():
-        pytest.skip(
-            f"Chaos Mesh schemas not found at {schema_dir}: {_describe(obj)} not validated "
-            "(set SCHEMA_LOCATION to a folder holding chaos-mesh.org/<kind>_v1alpha1.json)"
-        )
-    validator = _chaos_mesh_validator(schema_dir, obj["kind"])
-    if validator is None:
-        return [f"{_describe(obj)}: no Chaos Mesh schema for kind {obj['kind']} in {schema_dir}"]
-    return _errors(obj, validator)
-
-
-def gateway_api_schema_dir() -> Path:
-    """Where the Gateway API schemas live: $GATEWAY_API_SCHEMA_LOCATION or
-    ../shared/schemas/gateway-api (holding gateway.networking.k8s.io/<kind>_<version>.json)."""
-    default = REPO.parent / "shared" / "schemas" / "gateway-api"
-    return Path(os.environ.get("GATEWAY_API_SCHEMA_LOCATION", default))
-
-
-def is_gateway_api(obj: dict) -> bool:
-    return str(obj.get("apiVersion", "")).startswith(f"{GATEWAY_API_GROUP}/")
-
-
 @functools.cache
-def _gateway_api_validator(schema_dir: Path, kind: str, version: str):
-    path = schema_dir / GATEWAY_API_GROUP / f"{kind.lower()}_{version}.json"
+def _custom_resource_validator(path: Path) -> jsonschema.protocols.Validator | None:
     if not path.is_file():
         return None
     schema = json.loads(path.read_text())
@@ -84,20 +61,21 @@ def _gateway_api_validator(schema_dir: Path, kind: str, version: str):
     )
 
 
-def _validate_gateway_api(obj: dict) -> list[str]:
-    schema_dir = gateway_api_schema_dir()
+def _validate_custom_resource(obj: dict, schema_dir: Path, variable: str, what: str) -> list[str]:
+    """`obj` against <schema_dir>/<group>/<kind>_<version>.json; skips when the folder is absent
+    (naming `variable`, which points elsewhere), fails when the kind or version has no schema."""
+    group, version = obj["apiVersion"].split("/", 1)
+    relative = f"{group}/{obj['kind'].lower()}_{version}.json"
     if not schema_dir.is_dir():
         pytest.skip(
-            f"Gateway API schemas not found at {schema_dir}: {_describe(obj)} not validated "
-            "(set GATEWAY_API_SCHEMA_LOCATION to a folder holding "
-            f"{GATEWAY_API_GROUP}/<kind>_<version>.json)"
+            f"{what} schemas not found at {schema_dir}: {_describe(obj)} not validated "
+            f"(set {variable} to a folder holding {group}/<kind>_<version>.json)"
         )
-    version = obj["apiVersion"].split("/", 1)[1]
-    validator = _gateway_api_validator(schema_dir, obj["kind"], version)
+    validator = _custom_resource_validator(schema_dir / relative)
     if validator is None:
         return [
-            f"{_describe(obj)}: no Gateway API schema for {obj['apiVersion']} {obj['kind']} in "
-            f"{schema_dir} (an experimental-channel kind, or a version the CRDs do not serve)"
+            f"{_describe(obj)}: no {what} schema {relative} in {schema_dir} (an "
+            "experimental-channel kind, or a version the CRDs do not serve)"
         ]
     return _errors(obj, validator)
 
@@ -136,9 +114,11 @@ def validate_object(obj: dict) -> list[str]:
     if not obj.get("apiVersion") or not obj.get("kind"):
         return [f"{_describe(obj)}: apiVersion and kind are required"]
     if obj["apiVersion"] == CHAOS_MESH_API_VERSION:
-        return _validate_chaos_mesh(obj)
+        schema_dir, variable, what = chaos_mesh_schema_dir(), "SCHEMA_LOCATION", "Chaos Mesh"
+        return _validate_custom_resource(obj, schema_dir, variable, what)
     if is_gateway_api(obj):
-        return _validate_gateway_api(obj)
+        schema_dir, variable = gateway_api_schema_dir(), "GATEWAY_API_SCHEMA_LOCATION"
+        return _validate_custom_resource(obj, schema_dir, variable, "Gateway API")
     validator = _kubernetes_validator(obj["apiVersion"], obj["kind"])
     if validator is None:
         return [
