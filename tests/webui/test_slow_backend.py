@@ -17,7 +17,10 @@ from tests.webui.conftest import delayed_stack
 
 pytestmark = pytest.mark.slow
 
-BUDGET = 1.0
+# Wider than the cluster's 1 s, so that an undelayed page on a busy CI machine still arrives fresh;
+# the slow link is far beyond it, so a page kept to the budget is told apart from one that waited.
+BUDGET = 2.0
+SLOW_LINK = 5.0
 DEGRADED = "degraded — showing data from"
 
 
@@ -30,7 +33,19 @@ def stack(tmp_path_factory, collected_static) -> Iterator[tuple[DelayProxy, Runn
         HISTORY_CACHE_SECONDS="0",  # every symbol page asks the backend, to feel the delay
         BACKEND_MAX_IN_FLIGHT="2",  # fewer slots than 4 threads need: shedding is reachable
     ) as servers:
+        _warm_up(servers[1])
         yield servers
+
+
+def _warm_up(webui: RunningProcess, patience: float = 30.0) -> None:
+    """Wait until both pages answer undelayed. A cold process on a busy machine can miss its first
+    budget (imports, the backend's first history) and, with no last good data, answer 503: that
+    is the cold start, not the delayed link these tests are about."""
+    deadline = time.monotonic() + patience
+    for path in ("/", "/symbol/AAPL"):
+        while requests.get(webui.base_url + path, timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, f"{path} never answered 200 in {patience:.0f}s"
+            time.sleep(0.5)
 
 
 @pytest.fixture
@@ -47,7 +62,7 @@ def webui(stack) -> RunningProcess:
 
 def _timed_get(url: str) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    answer = requests.get(url, timeout=10)
+    answer = requests.get(url, timeout=30)
     return answer, time.monotonic() - started
 
 
@@ -70,11 +85,11 @@ def test_a_200_ms_delay_leaves_pages_fresh_and_within_the_budget(webui, proxy, p
 
 
 @pytest.mark.parametrize(("path", "name"), [("/", "watchlist"), ("/symbol/MSFT", "symbol")])
-def test_a_3_s_delay_gives_a_degraded_page_well_before_3_s(webui, proxy, path, name):
+def test_a_slow_link_gives_a_degraded_page_at_the_budget(webui, proxy, path, name):
     assert DEGRADED not in requests.get(webui.base_url + path, timeout=10).text
     overruns = _counter(webui, "stockwatch_webui_page_budget_overruns_total", page=name)
     degraded = _counter(webui, "stockwatch_webui_degraded_pages_total", page=name)
-    proxy.set_delay(3.0)
+    proxy.set_delay(SLOW_LINK)
     page, seconds = _timed_get(webui.base_url + path)
     assert seconds < BUDGET + 1.0
     assert page.status_code == 200 and DEGRADED in page.text
@@ -85,13 +100,13 @@ def test_a_3_s_delay_gives_a_degraded_page_well_before_3_s(webui, proxy, path, n
 def test_calls_over_the_limit_are_shed_and_pages_still_answer_in_budget(webui, proxy):
     assert requests.get(webui.base_url + "/", timeout=10).ok
     shed = _counter(webui, "stockwatch_webui_upstream_shed_total", endpoint="quotes")
-    proxy.set_delay(3.0)
+    proxy.set_delay(SLOW_LINK)
     # 24 symbol pages (two calls each) at once against 4 threads and 2 call slots.
     with ThreadPoolExecutor(24) as pool:
         answers = list(pool.map(_timed_get, [f"{webui.base_url}/symbol/AAPL"] * 24))
     assert all(page.status_code == 200 for page, _ in answers)
     assert _counter(webui, "stockwatch_webui_upstream_shed_total", endpoint="quotes") > shed
-    # queued in gunicorn behind at most a few budgets, never behind 3 s calls
+    # queued in gunicorn behind at most a few budgets, never behind the slow calls
     assert max(seconds for _, seconds in answers) < 6 * BUDGET
 
 
