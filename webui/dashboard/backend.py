@@ -87,6 +87,21 @@ class Pending(Generic[T]):
 
 
 @dataclass(frozen=True)
+class _Request(Generic[T]):
+    """One GET of the backend API: its metric label, path, query and how to read the answer."""
+
+    endpoint: str
+    path: str
+    params: dict[str, str]
+    parse: Callable[[Any], T]
+
+    @property
+    def key(self) -> str:
+        """The last-good cache key: path and sorted query."""
+        return self.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+
+
+@dataclass(frozen=True)
 class CallRecord:
     """What the status strip shows about the most recent backend call of this process."""
 
@@ -191,96 +206,73 @@ class BackendClient:
         deadline passes goes on in the background and refreshes the last-good cache if it
         succeeds. `result()` raises `BackendRejected` on 4xx; never for outages or bad bodies.
         """
-        key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+        request = _Request(endpoint, path, params, parse)
         if max_age:
-            kept = self._kept(key, max_age)
+            kept = self._kept(request.key, max_age)
             if kept is not None:
                 return Pending(lambda: kept)
-        future = self._calls.submit(
-            endpoint, lambda: self._fetch(key, endpoint, path, params, parse, deadline)
-        )
+        future = self._calls.submit(endpoint, lambda: self._fetch(request, deadline))
         if future is None:
-            return Pending(lambda: self._fallback(key, "shed"))
-        return Pending(lambda: self._settle(key, path, future, deadline))
+            return Pending(lambda: self._fallback(request.key, "shed"))
+        return Pending(lambda: self._settle(request, future, deadline))
 
     def _settle(
-        self, key: str, path: str, future: Future[tuple[T, datetime]], deadline: Deadline
+        self, request: _Request[T], future: Future[tuple[T, datetime]], deadline: Deadline
     ) -> Fetch[T]:
         try:
             value, fetched_at = future.result(timeout=deadline.remaining())
         except TimeoutError:
-            log.warning("backend %s did not answer within the page budget", path)
-            return self._fallback(key, "budget")
+            log.warning("backend %s did not answer within the page budget", request.path)
+            return self._fallback(request.key, "budget")
         except _AttemptFailed as failure:
-            log.warning("backend %s failed (%s): %s", path, failure.reason, failure)
-            return self._fallback(key, failure.reason)
+            log.warning("backend %s failed (%s): %s", request.path, failure.reason, failure)
+            return self._fallback(request.key, failure.reason)
         return Fetch(value, fetched_at, fresh=True)
 
-    def _fetch(
-        self,
-        key: str,
-        endpoint: str,
-        path: str,
-        params: dict[str, str],
-        parse: Callable[[Any], T],
-        deadline: Deadline,
-    ) -> tuple[T, datetime]:
-        value = self._attempts(endpoint, path, params, parse, deadline)
+    def _fetch(self, request: _Request[T], deadline: Deadline) -> tuple[T, datetime]:
+        value = self._attempts(request, deadline)
         now = datetime.now(UTC)
         with self._lock:
-            self._last_good[key] = (value, now)
-            self._last_good.move_to_end(key)
+            self._last_good[request.key] = (value, now)
+            self._last_good.move_to_end(request.key)
             while len(self._last_good) > LAST_GOOD_ENTRIES:
                 self._last_good.popitem(last=False)
         return value, now
 
-    def _kept(self, key: str, max_age: float) -> Fetch[Any] | None:
+    def _cached(self, key: str) -> tuple[Any, datetime] | None:
         with self._lock:
-            cached = self._last_good.get(key)
+            return self._last_good.get(key)
+
+    def _kept(self, key: str, max_age: float) -> Fetch[Any] | None:
+        cached = self._cached(key)
         if cached is None or (datetime.now(UTC) - cached[1]).total_seconds() >= max_age:
             return None
         return Fetch(cached[0], cached[1], fresh=True)
 
     def _fallback(self, key: str, reason: str) -> Fetch[Any]:
-        with self._lock:
-            cached = self._last_good.get(key)
-        if cached is None:
-            return Fetch(None, None, fresh=False, error=reason)
-        return Fetch(cached[0], cached[1], fresh=False, error=reason)
+        value, fetched_at = self._cached(key) or (None, None)
+        return Fetch(value, fetched_at, fresh=False, error=reason)
 
-    def _attempts(
-        self,
-        endpoint: str,
-        path: str,
-        params: dict[str, str],
-        parse: Callable[[Any], T],
-        deadline: Deadline,
-    ) -> T:
+    def _attempts(self, request: _Request[T], deadline: Deadline) -> T:
         try:
-            return self._attempt(endpoint, path, params, parse, deadline)
+            return self._attempt(request, deadline)
         except _AttemptFailed as failure:
             pause = retry_delay()
             # A retry that cannot finish within the page budget only adds load.
             if not failure.retryable or deadline.remaining() < pause + MIN_ATTEMPT_SECONDS:
                 raise
         self._sleep(pause)
-        return self._attempt(endpoint, path, params, parse, deadline)
+        return self._attempt(request, deadline)
 
-    def _attempt(
-        self,
-        endpoint: str,
-        path: str,
-        params: dict[str, str],
-        parse: Callable[[Any], T],
-        deadline: Deadline,
-    ) -> T:
+    def _attempt(self, request: _Request[T], deadline: Deadline) -> T:
         # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
         left = max(deadline.remaining(), 0.01)
         timeout = (min(self.connect_timeout, left), min(self.read_timeout, left))
+        url = self.base_url + request.path
         started = time.perf_counter()
         try:
             try:
-                response = self._session.get(self.base_url + path, params=params, timeout=timeout)
+                response = self._session.get(url, params=request.params, timeout=timeout)
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
                 self._record("unreachable", started)
@@ -296,7 +288,7 @@ class BackendClient:
                 self._record("up", started)
                 raise self._rejection(response)
             try:
-                value = parse(response.json())
+                value = request.parse(response.json())
             except ValueError as error:  # undecodable JSON, or a PayloadError from `parse`
                 self._record("erroring", started)
                 raise _AttemptFailed("bad_payload", False, str(error)) from error
@@ -306,7 +298,7 @@ class BackendClient:
             UPSTREAM_ERRORS.labels(reason=failure.reason).inc()
             raise
         finally:
-            UPSTREAM_REQUEST_SECONDS.labels(endpoint=endpoint).observe(
+            UPSTREAM_REQUEST_SECONDS.labels(endpoint=request.endpoint).observe(
                 time.perf_counter() - started
             )
 
