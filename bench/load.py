@@ -51,9 +51,10 @@ def paced(url: str, target_rps: float, seconds: int = SECONDS) -> Run:
     return wrk(url, seconds, max(0.0, delay_ms - per_request_ms))
 
 
-def _percentile_ms(seconds: list[float], fraction: float) -> float:
-    ordered = sorted(seconds)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] * 1000
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank value at `fraction` (0..1) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def open_loop(url: str, rate: float, seconds: int, timeout: float = 5.0) -> Run:
@@ -80,8 +81,8 @@ def open_loop(url: str, rate: float, seconds: int, timeout: float = 5.0) -> Run:
     latencies = [latency for latency, _ in outcomes]
     return Run(
         rps=count / elapsed,
-        p50_ms=_percentile_ms(latencies, 0.5),
-        p95_ms=_percentile_ms(latencies, 0.95),
-        p99_ms=_percentile_ms(latencies, 0.99),
+        p50_ms=percentile(latencies, 0.5) * 1000,
+        p95_ms=percentile(latencies, 0.95) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
         errors=sum(not ok for _, ok in outcomes),
     )

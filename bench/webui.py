@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench.load import Run, open_loop, paced
+from bench.load import Run, open_loop, paced, percentile
 from tests.support.delay_proxy import DelayProxy, delay_proxy
 from tests.support.servers import REPO, RunningProcess, gunicorn_service
 
@@ -82,11 +82,6 @@ class Step:
         return None
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def _old_pattern(session: requests.Session, base: str, pool: ThreadPoolExecutor) -> int:
     quotes = session.get(f"{base}/api/v1/quotes", timeout=10)
     symbols = [quote["symbol"] for quote in quotes.json()["quotes"]]
@@ -123,7 +118,7 @@ def call_patterns(base: str, rounds: int, label: str) -> list[Pattern]:
             calls,
             sizes[name],
             statistics.median(times[name]),
-            _percentile(times[name], 0.95),
+            percentile(times[name], 0.95),
         )
         for name, (calls, _) in fetchers.items()
     ]
