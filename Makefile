@@ -1,41 +1,29 @@
 # stockwatch — the index of everything a person can do. `make help` is the table of contents.
-# Each area keeps its targets in mk/<area>.mk; this file holds what they share.
+# Each area keeps its targets in mk/<area>.mk; mk/prelude.mk holds what they share.
 
-SHELL := bash
-.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-MAKEFLAGS += --no-print-directory
 
-PYTHON ?= python3
-VENV ?= .venv
-BIN := $(VENV)/bin
-ARTIFACTS ?= artifacts
-# Every area appends its `test-*` target here; `make test` runs them in order.
-TEST_TARGETS :=
+include mk/prelude.mk
+include $(filter-out mk/prelude.mk,$(sort $(wildcard mk/*.mk)))
 
-# say: print what a target is about to do, so a user can follow along.
-say = @printf '\033[1;34m==> %s\033[0m\n' "$(1)"
-# need: fail fast with an actionable message when a command is missing.
-need = @command -v $(1) >/dev/null 2>&1 || { echo "error: '$(1)' is not installed. $(2)" >&2; exit 1; }
-# venv: fail fast when `make setup` has not been run.
-venv = @test -x $(BIN)/python || { echo "error: no virtualenv at $(VENV); run 'make setup' first." >&2; exit 1; }
+.PHONY: help setup system-packages lock lint fmt test dev clean
 
-include $(sort $(wildcard mk/*.mk))
-
-.PHONY: help setup lock lint fmt test clean
+DEV_DIR := $(ARTIFACTS)/dev
 
 help: ## List every target with one line on what it does, grouped by area
+	@# A file's first comment line names its area; an area is shown once it has a target.
 	@awk 'BEGIN {FS = ":.*## "} \
-	  FNR == 1 {sub(/^# */, ""); sub(/[:.—].*/, ""); printf "\n\033[1m%s\033[0m\n", $$0} \
-	  /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	  FNR == 1 {area = $$0; sub(/^# */, "", area); sub(/[:.—].*/, "", area)} \
+	  /^[a-zA-Z0-9_.-]+:.*## / {if (area != "") printf "\n\033[1m%s\033[0m\n", area; area = ""; \
+	    printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## Create .venv and install the locked development dependencies
-	$(call need,$(PYTHON),Install Python 3.11 (Debian: apt-get install python3 python3-venv).)
-	$(call say,creating $(VENV) and installing requirements/dev.txt)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -r requirements/dev.txt
-	@echo "ok: $(VENV) is ready"
+setup: $(VENV_STAMP) ## Create .venv with the locked development dependencies (the targets that need it do this too)
+	@echo "ok: $(VENV) matches requirements/dev.txt"
+
+# The Debian packages the suites need: one list, shared with .ci/run. IMAGES_RUN=skip leaves podman out.
+system-packages: ## Check make test's system packages; as root on Debian install what is missing
+	$(need_kubectl)
+	@.ci/debian-packages.sh $(if $(filter skip,$(IMAGES_RUN)),--without podman)
 
 lock: ## Re-resolve requirements/*.in into the pinned requirements/*.txt (needs uv)
 	$(call need,uv,Install it with: pip install uv)
@@ -54,8 +42,21 @@ fmt: ## Apply ruff fixes and formatting
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/ruff format .
 
-test: lint $(TEST_TARGETS) ## Run every test suite (what CI runs)
+# system-packages first: a missing package stops the run at once, not halfway through the suites.
+# Under `make -j` the suites share one venv build instead of racing their own.
+lint $(TEST_TARGETS): $(VENV_STAMP)
+test: system-packages lint $(TEST_TARGETS) ## Run every test suite (what CI runs); sets up .venv itself
 	@echo "ok: all test suites passed"
+
+dev: ## Run the backend on :8000 and the webui on :8080 against it, DEBUG on, until Ctrl-C
+	$(venv)
+	$(call say,backend http://127.0.0.1:8000 (metrics :9000) with PRICE_PROVIDER=$(PRICE_PROVIDER))
+	$(call say,webui http://127.0.0.1:$(WEBUI_PORT) (metrics :$(WEBUI_METRICS_PORT)) -> $(WEBUI_BACKEND_URL))
+	@rm -rf $(DEV_DIR) && mkdir -p $(DEV_DIR)/backend-metrics $(DEV_DIR)/webui-metrics
+	@root=$$(pwd); pids=""; trap 'kill $$pids 2>/dev/null || true; wait' EXIT INT TERM; \
+	($(call backend_gunicorn,$$root/$(DEV_DIR)/backend-metrics)) & pids="$$!"; \
+	($(call webui_gunicorn,$$root/$(DEV_DIR)/webui-metrics)) & pids="$$pids $$!"; \
+	echo "Ctrl-C stops everything"; wait
 
 clean: ## Remove caches and test artefacts (keeps .venv)
 	$(call say,removing caches and $(ARTIFACTS)/)

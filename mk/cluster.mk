@@ -2,22 +2,9 @@
 # stack from kustomize/overlays/kind. Every kubectl and helm call names the cluster context, so
 # these targets never touch another cluster.
 
-# Knobs, from the command line or the environment (`KUBE_CONTEXT=default make deploy` works as
-# well as `make deploy KUBE_CONTEXT=default`).
-KIND_CLUSTER ?= stockwatch
+# KUBE_CONTEXT, KUBECTL, HELM, the namespaces and the need_* checks come from mk/prelude.mk.
 KIND_CONFIG ?= kind/cluster.yaml
-KUBE_CONTEXT ?= kind-$(KIND_CLUSTER)
-ifeq ($(strip $(KUBE_CONTEXT)),)
-# An empty KUBE_CONTEXT would make kubectl fall back to whatever context is current.
-override KUBE_CONTEXT := kind-$(KIND_CLUSTER)
-endif
-ROLLOUT_TIMEOUT ?= 300s
-# Not knobs: every call must carry the context, and the namespaces are fixed by the manifests.
-KUBECTL := kubectl --context $(KUBE_CONTEXT)
-HELM := helm --kube-context $(KUBE_CONTEXT)
 KIND_OVERLAY := kustomize/overlays/kind
-APP_NAMESPACE := stock-monitoring
-MONITORING_NAMESPACE := monitoring
 # Pins: kind release whose node image kind/cluster.yaml uses (v0.33.0, released at the end of
 # August 2026); Gateway API CRDs, standard channel (v1.6.3, released 2026-10-06; the CRDs are the
 # v1.6.1 ones tests/deploy validates against, see docs/kubernetes.md); NGINX Gateway Fabric chart
@@ -41,11 +28,6 @@ helm_needed_by = $(filter $(HELM_STEPS),$(UP_STEPS))
 # logs: which app (backend, webui, loadgen; empty = all) and whether to follow.
 SVC ?=
 FOLLOW ?=
-comma := ,
-# need_kubectl: fail fast, with where to get it, when kubectl is missing (shared with mk/chaos.mk).
-need_kubectl = $(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
-# need_helm: fail fast when helm is missing, naming the step ($(1)) that needs it.
-need_helm = $(call need,helm,'make $(1)' installs $(2) with Helm: https://helm.sh/docs/intro/install/)
 # need_cluster: fail fast when the kind cluster is not there (or not answering).
 need_cluster = @$(KUBECTL) get --raw /readyz --request-timeout=5s >/dev/null 2>&1 || { \
   echo "error: no cluster answers at context $(KUBE_CONTEXT); run 'make cluster' (or 'make up')." >&2; exit 1; }
@@ -60,13 +42,13 @@ tools: ## Check docker, kind, kubectl (and helm, for the steps that use it); say
 	@missing=0; \
 	check() { if command -v "$$1" >/dev/null 2>&1; then echo "  ok: $$1$${3:+ ($$3)}"; \
 	  else echo "  missing: $$1 -> $$2" >&2; missing=1; fi; }; \
-	check docker "https://docs.docker.com/engine/install/ (or Docker Desktop)"; \
-	check kind "https://kind.sigs.k8s.io/docs/user/quick-start/#installation ($(KIND_VERSION), e.g. go install sigs.k8s.io/kind@$(KIND_VERSION))"; \
-	check kubectl "https://kubernetes.io/docs/tasks/tools/#kubectl (v1.35 to v1.37: within one minor of the cluster's v1.36)"; \
+	check docker "$(DOCKER_INSTALL) (or Docker Desktop)"; \
+	check kind "$(KIND_INSTALL) ($(KIND_VERSION), e.g. go install sigs.k8s.io/kind@$(KIND_VERSION))"; \
+	check kubectl "$(KUBECTL_INSTALL) (v1.35 to v1.37: within one minor of the cluster's v1.36)"; \
 	helm_for=; for step in $(helm_needed_by); do case $$step in \
 	  gateway) chart="NGINX Gateway Fabric chart";; chaos-mesh) chart="Chaos Mesh chart";; esac; \
 	  helm_for="$${helm_for:+$$helm_for and }'make $$step' ($$chart)"; done; \
-	if [ -n "$$helm_for" ]; then check helm "needed by $$helm_for: https://helm.sh/docs/intro/install/" "for $$helm_for"; fi; \
+	if [ -n "$$helm_for" ]; then check helm "needed by $$helm_for: $(HELM_INSTALL)" "for $$helm_for"; fi; \
 	if command -v kind >/dev/null 2>&1 && ! kind version 2>/dev/null | grep -q '$(KIND_VERSION) '; then \
 	  echo "  warning: $$(kind version 2>/dev/null); $(KIND_CONFIG) pins node images built for kind $(KIND_VERSION)" >&2; fi; \
 	if [ $$missing -eq 0 ] && ! docker info >/dev/null 2>&1; then \
@@ -74,8 +56,8 @@ tools: ## Check docker, kind, kubectl (and helm, for the steps that use it); say
 	if [ $$missing -ne 0 ]; then echo "error: install what is missing above, then re-run 'make up'." >&2; exit 1; fi
 
 cluster: ## Create the kind cluster (1 control-plane + 2 workers) unless it exists
-	$(call need,kind,Install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation)
-	$(call need,docker,Install Docker: https://docs.docker.com/engine/install/)
+	$(need_kind)
+	$(need_docker)
 	@if kind get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
 	  echo "ok: kind cluster '$(KIND_CLUSTER)' already exists"; \
 	else \
@@ -153,7 +135,7 @@ logs: ## Recent logs of the app pods (SVC=backend|webui|loadgen to pick one, FOL
 	  --selector='app.kubernetes.io/part-of=stockwatch$(if $(SVC),$(comma)app.kubernetes.io/name=$(SVC))'
 
 down: ## Delete the kind cluster and everything in it
-	$(call need,kind,Install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation)
+	$(need_kind)
 	$(call say,deleting kind cluster '$(KIND_CLUSTER)')
 	@kind delete cluster --name '$(KIND_CLUSTER)'
 
@@ -166,6 +148,6 @@ ingress:
 TEST_TARGETS += test-deploy
 test-deploy: ## Render every overlay and check it: strict schemas, policies, cross-references
 	$(venv)
-	$(call need,kubectl,kubectl renders the kustomize trees: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,tests/deploy: rendered manifests, kind config and cluster targets)
 	@PYTHONPATH=. $(BIN)/python -m pytest tests/deploy -q

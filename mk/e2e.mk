@@ -14,7 +14,7 @@ E2E_DIR := $(ARTIFACTS)/e2e
 
 e2e: ## End-to-end checks on a live cluster (current context or E2E_CONTEXT; E2E_WITHOUT=...); 1-5 min
 	$(venv)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,e2e against $(or $(E2E_CONTEXT),the current kubectl context)$(if $(E2E_WITHOUT), without $(E2E_WITHOUT)) (report: $(E2E_DIR)/junit.xml))
 	@mkdir -p $(E2E_DIR)
 	@E2E_CONTEXT='$(E2E_CONTEXT)' E2E_WITHOUT='$(E2E_WITHOUT)' E2E_EDGE_URL='$(E2E_EDGE_URL)' \

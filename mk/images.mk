@@ -1,6 +1,6 @@
 # Container images: `images` builds them for the kind cluster; `test-images` builds and runs them
 # daemonlessly (podman + a Debian stand-in base) and checks the recipes without any engine.
-# KIND_CLUSTER comes from mk/cluster.mk.
+# KIND_CLUSTER comes from mk/prelude.mk.
 
 IMAGE_SERVICES := backend webui loadgen
 # The manifests pin `stockwatch/<service>:dev` with imagePullPolicy IfNotPresent.
@@ -11,14 +11,20 @@ IMAGE_REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 IMAGES_RUN ?= run
 IMAGES_LOG_DIR := $(ARTIFACTS)/images
 IMAGES_LOG := $(IMAGES_LOG_DIR)/podman-check.log
+KIND_IMAGES := $(foreach s,$(IMAGE_SERVICES),stockwatch/$(s):$(IMAGE_TAG))
+# `kind load docker-image` fails on Docker Engines with the containerd image store (Docker 29's
+# default): "ctr: content digest ... not found" (kind issues #3795 and #3845). The fallback is the
+# one kind documents since PR #4247: save only the node's platform, then `kind load image-archive`.
+# `docker image save --platform` needs Docker 28 or newer, which the containerd store implies.
+KIND_ARCHIVE := $(IMAGES_LOG_DIR)/kind-images.tar
 
 .PHONY: images test-images
 
 TEST_TARGETS += test-images
 
 images: ## Build the backend, webui and loadgen images (docker) and kind-load them into the cluster
-	$(call need,docker,Install Docker: https://docs.docker.com/engine/install/)
-	$(call need,kind,Install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation)
+	$(need_docker)
+	$(need_kind)
 	@docker info >/dev/null 2>&1 || { echo "error: the Docker daemon does not answer; start Docker first." >&2; exit 1; }
 	@kind get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)' || { \
 	  echo "error: no kind cluster '$(KIND_CLUSTER)'; run 'make cluster' first (or set KIND_CLUSTER)." >&2; exit 1; }
@@ -29,7 +35,13 @@ images: ## Build the backend, webui and loadgen images (docker) and kind-load th
 	    echo "error: building Dockerfile.$$svc failed (see above)" >&2; exit 1; }; \
 	done
 	$(call say,loading the images into kind cluster '$(KIND_CLUSTER)')
-	@kind load docker-image --name '$(KIND_CLUSTER)' $(foreach s,$(IMAGE_SERVICES),stockwatch/$(s):$(IMAGE_TAG))
+	@kind load docker-image --name '$(KIND_CLUSTER)' $(KIND_IMAGES) || { \
+	  echo "note: 'kind load docker-image' failed (Docker's containerd image store: kind issue #3795);" \
+	    "loading a single-platform archive instead" >&2; \
+	  mkdir -p $(IMAGES_LOG_DIR) && \
+	  docker image save --platform "$$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')" \
+	    --output '$(KIND_ARCHIVE)' $(KIND_IMAGES) && \
+	  kind load image-archive --name '$(KIND_CLUSTER)' '$(KIND_ARCHIVE)'; }
 	@docker image ls --filter 'reference=stockwatch/*:$(IMAGE_TAG)' --format '  {{.Repository}}:{{.Tag}}  {{.Size}}'
 
 test-images: ## Image recipes: static checks + clean-venv replay, and a podman build-and-run (~2-5 min)

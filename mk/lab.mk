@@ -10,14 +10,14 @@ LAB_SAMPLE := $(ARTIFACTS)/lab/sample-synthetic
 
 experiment: ## Run one chaos experiment with hypotheses and a report: make experiment NAME=pod-kill
 	$(venv)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	@test -n "$(NAME)" || { echo "error: say which experiment: make experiment NAME=pod-kill (make lab-list)" >&2; exit 1; }
 	$(call say,chaos lab: $(NAME) (baseline, inject, recovery, report under docs/reports/))
 	@$(LAB_ENV) $(BIN)/python -m chaoslab run $(NAME)
 
 lab: ## Run every chaos experiment one after another and write one report (takes a while)
 	$(venv)
-	$(call need,kubectl,Install kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,chaos lab: all of chaos/experiments, one after another; report under docs/reports/)
 	@$(LAB_ENV) $(BIN)/python -m chaoslab lab
 

@@ -30,6 +30,6 @@ test-monitoring: ## promtool config/rules checks and unit tests, every dashboard
 	$(call need,promtool,Install it (Debian): apt-get install prometheus)
 	$(call need,prometheus,Install it (Debian): apt-get install prometheus)
 	$(call need,prometheus-node-exporter,Install it (Debian): apt-get install prometheus-node-exporter)
-	$(call need,kubectl,kubectl renders the monitoring overlay: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,tests/monitoring: Prometheus config and rules + dashboard queries + compose.yaml)
 	@PYTHONPATH=. $(BIN)/python -m pytest tests/monitoring -q

@@ -10,13 +10,16 @@ WEBUI_TEST_ENV := DJANGO_SETTINGS_MODULE=webui_site.settings PYTHONPATH=webui:. 
 
 .PHONY: webui-run test-webui webui-screenshots bench-webui
 
+# webui_gunicorn: the dashboard under gunicorn (DEBUG) against WEBUI_BACKEND_URL; $(1) is its
+# metrics directory. `make webui-run` runs it alone, `make dev` beside the backend.
+webui_gunicorn = cd webui && DJANGO_DEBUG=true PYTHONPATH=.:.. PROMETHEUS_MULTIPROC_DIR=$(1) \
+	BACKEND_URL=$(WEBUI_BACKEND_URL) GUNICORN_BIND=127.0.0.1:$(WEBUI_PORT) \
+	METRICS_BIND=127.0.0.1:$(WEBUI_METRICS_PORT) exec ../$(BIN)/python -m gunicorn -c gunicorn.conf.py webui_site.wsgi
+
 webui-run: ## Run the dashboard on http://127.0.0.1:8080 under gunicorn (DEBUG), against WEBUI_BACKEND_URL
 	$(venv)
 	$(call say,webui on http://127.0.0.1:$(WEBUI_PORT) (metrics :$(WEBUI_METRICS_PORT)) -> backend $(WEBUI_BACKEND_URL))
-	@metrics_dir=$$(mktemp -d) && trap 'rm -rf "$$metrics_dir"' EXIT && cd webui && \
-	  DJANGO_DEBUG=true PYTHONPATH=.:.. PROMETHEUS_MULTIPROC_DIR=$$metrics_dir BACKEND_URL=$(WEBUI_BACKEND_URL) \
-	  GUNICORN_BIND=127.0.0.1:$(WEBUI_PORT) METRICS_BIND=127.0.0.1:$(WEBUI_METRICS_PORT) \
-	  ../$(BIN)/python -m gunicorn -c gunicorn.conf.py webui_site.wsgi
+	@metrics_dir=$$(mktemp -d) && trap 'rm -rf "$$metrics_dir"' EXIT && ($(call webui_gunicorn,$$metrics_dir))
 
 TEST_TARGETS += test-webui
 test-webui: ## Dashboard tests: views with a faked backend, real backend+webui, headless Chromium

@@ -197,3 +197,17 @@ def test_nothing_installs_ingress_nginx_any_more():
     retired = make("ingress")
     assert retired.returncode != 0
     assert "make gateway" in retired.stderr
+
+
+def test_images_fall_back_to_a_single_platform_archive_when_kind_load_fails():
+    # Issue 20, item 3: `kind load docker-image` fails on Docker's containerd image store (kind
+    # #3795); kind's documented way round it is a one-platform `docker image save` + image-archive.
+    commands = " ".join(make("-n", "images").stdout.replace("\\\n", " ").split())
+    load = re.search(r"kind load docker-image --name 'stockwatch' (.*?) \|\| \{(.*?); \}", commands)
+    assert load, commands
+    images, fallback = load[1].split(), load[2]
+    assert images == ["stockwatch/backend:dev", "stockwatch/webui:dev", "stockwatch/loadgen:dev"]
+    save = re.search(r'docker image save --platform (".*?") --output \'(\S+)\' (.*?) &&', fallback)
+    assert save and save[3].split() == images
+    assert "{{.Server.Os}}/{{.Server.Arch}}" in save[1]
+    assert f"kind load image-archive --name 'stockwatch' '{save[2]}'" in fallback
