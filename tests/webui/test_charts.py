@@ -65,3 +65,52 @@ def test_every_candle_has_a_hover_read_out_of_time_and_price():
         "Tue 24 Nov 14:30 · 2",
         "Wed 25 Nov 14:30 · 3",
     ]
+
+
+def _walk(count: int) -> list[float]:
+    """A deterministic jagged day of closes."""
+    return [100 + ((i * 37) % 11) * 0.1 + (i % 50) * 0.05 for i in range(count)]
+
+
+def test_a_day_of_closes_is_drawn_with_at_most_two_points_per_column():
+    line = charts.sparkline(_walk(290), None)
+    columns = int((line.width - 4) / charts.COLUMN_PX)
+    assert len(_points(line.points)) <= 2 * columns + 2
+
+
+def test_every_peak_and_trough_survives_the_reduction():
+    closes = _walk(290)
+    closes[123], closes[200] = 150.0, 50.0  # one spike up and one down, each a single candle
+    kept = charts.extremes_per_column(closes, 38)
+    assert 123 in kept and 200 in kept
+    assert kept[0] == 0 and kept[-1] == len(closes) - 1
+    # in every column its own highest and lowest close are drawn, not only the day's
+    for column in range(38):
+        start, end = column * 290 // 38, (column + 1) * 290 // 38
+        chunk = closes[start:end]
+        assert start + chunk.index(max(chunk)) in kept
+        assert start + chunk.index(min(chunk)) in kept
+
+
+def test_a_short_series_is_drawn_point_for_point():
+    assert charts.extremes_per_column([3.0, 1.0, 2.0], 38) == [0, 1, 2]
+
+
+def test_the_same_closes_give_the_same_drawn_line_without_drawing_it_again():
+    closes = tuple(_walk(290))
+    first = charts.sparkline(closes, Decimal("100"))
+    assert charts.sparkline(list(closes), Decimal("100")) is first
+    assert charts.sparkline(closes, Decimal("101")) is not first
+
+
+def test_the_price_chart_is_reduced_to_its_width_with_read_outs_for_the_drawn_candles():
+    start = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
+    count = 720  # a month of hourly candles
+    times = [start + timedelta(hours=i) for i in range(count)]
+    values = _walk(count)
+    values[400] = 130.0
+    chart = charts.price_chart(times, [Decimal(str(v)) for v in values], "1mo", str)
+    drawn = chart.line[1:].split(" L")
+    columns = int((chart.plot_right - chart.plot_left) / charts.COLUMN_PX)
+    assert len(drawn) == len(chart.points) <= 2 * columns + 2
+    assert any(label.endswith("· 130.0") for _, _, label in chart.points)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,13 @@ from decimal import Decimal
 TIME_LABELS = {"1d": "%H:%M", "5d": "%a %H:%M", "1mo": "%d %b", "6mo": "%d %b", "1y": "%b %Y"}
 # How the hover read-out names one candle's time.
 HOVER_LABELS = {"1d": "%H:%M", "5d": "%a %d %b %H:%M", "1mo": "%a %d %b %H:%M"}
+# Width in px of the columns a line is reduced to. The lines are drawn 1.75 px wide with round
+# joins: detail finer than about two stroke widths does not show as such (compared side by side
+# in docs/webui.md), so a column of 3 px keeps everything the eye can tell apart.
+COLUMN_PX = 3.0
+# Rendered sparklines kept, keyed by their closes: a watchlist's lines change at most once per
+# quote TTL, but every page draws them.
+SPARKLINES_KEPT = 64
 
 
 def direction(change: float | Decimal) -> str:
@@ -35,6 +43,28 @@ def _x_positions(count: int, left: float, right: float) -> list[float]:
     return [round(left + i * step, 1) for i in range(count)]
 
 
+def extremes_per_column(values: Sequence[float], columns: int) -> list[int]:
+    """Indices of the points that draw `values` (evenly spaced) in `columns` columns: the first,
+    the last, and in each column its lowest and its highest point, in time order.
+
+    Min/max per column, so every peak and trough survives to the drawn line, whatever its width
+    and the column it falls in; at most 2 x columns + 2 points."""
+    count = len(values)
+    if count <= 2 * columns + 2:
+        return list(range(count))
+    kept = {0, count - 1}
+    for column in range(columns):
+        start, end = column * count // columns, (column + 1) * count // columns
+        chunk = values[start:end]
+        kept.add(start + chunk.index(min(chunk)))
+        kept.add(start + chunk.index(max(chunk)))
+    return sorted(kept)
+
+
+def _columns(left: float, right: float) -> int:
+    return max(1, int((right - left) / COLUMN_PX))
+
+
 @dataclass(frozen=True)
 class Sparkline:
     """A tiny line of today's closes, with previous close as a dotted baseline."""
@@ -52,7 +82,15 @@ def sparkline(
     width: int = 120,
     height: int = 32,
 ) -> Sparkline | None:
-    """Fit `closes` into a width-by-height box; None when there is nothing to draw."""
+    """Fit `closes` into a width-by-height box, reduced to what that width can show; None when
+    there is nothing to draw. The same closes give the same (kept) line."""
+    return _sparkline(tuple(closes), previous_close, width, height)
+
+
+@functools.lru_cache(maxsize=SPARKLINES_KEPT)
+def _sparkline(
+    closes: tuple[float | Decimal, ...], previous_close: Decimal | None, width: int, height: int
+) -> Sparkline | None:
     if not closes:
         return None
     values = [float(c) for c in closes]
@@ -61,7 +99,8 @@ def sparkline(
     pad = 2.0
     y = _scale(lo, hi, pad, height - pad)
     xs = _x_positions(len(values), pad, width - pad)
-    points = " ".join(f"{x},{y(v)}" for x, v in zip(xs, values, strict=True))
+    kept = extremes_per_column(values, _columns(pad, width - pad))
+    points = " ".join(f"{xs[i]},{y(values[i])}" for i in kept)
     baseline = y(reference) if previous_close is not None else None
     return Sparkline(width, height, points, baseline, direction(values[-1] - reference))
 
@@ -117,7 +156,8 @@ def price_chart(
     width: int = 800,
     height: int = 320,
 ) -> PriceChart | None:
-    """Line + area chart, candles evenly spaced (so nights and weekends leave no gaps)."""
+    """Line + area chart, candles evenly spaced (so nights and weekends leave no gaps), reduced
+    to what the plot's width can show; hover read-outs for the candles drawn."""
     if not closes:
         return None
     values = [float(c) for c in closes]
@@ -126,7 +166,8 @@ def price_chart(
     lo, hi = min(ticks[0], min(values)), max(ticks[-1], max(values))
     y = _scale(lo, hi, top, bottom)
     xs = _x_positions(len(values), left, right)
-    coords = [f"{x},{y(v)}" for x, v in zip(xs, values, strict=True)]
+    drawn = extremes_per_column(values, _columns(left, right))
+    coords = [f"{xs[i]},{y(values[i])}" for i in drawn]
     line = "M" + " L".join(coords)
     area = f"{line} L{xs[-1]},{bottom} L{xs[0]},{bottom} Z"
     y_ticks = tuple(Tick(y(t), format_price(Decimal(str(t)))) for t in ticks)
@@ -136,8 +177,8 @@ def price_chart(
     x_ticks = tuple(Tick(xs[i], times[i].strftime(label_format)) for i in indices)
     hover_format = HOVER_LABELS.get(period, "%a %d %b %Y")
     points = tuple(
-        (x, y(v), f"{t.strftime(hover_format)} · {format_price(c)}")
-        for x, v, t, c in zip(xs, values, times, closes, strict=True)
+        (xs[i], y(values[i]), f"{times[i].strftime(hover_format)} · {format_price(closes[i])}")
+        for i in drawn
     )
     return PriceChart(
         width,

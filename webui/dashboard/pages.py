@@ -13,13 +13,15 @@ from django.conf import settings
 from dashboard import charts, formatting
 from dashboard.backend import BackendClient, BackendRejected, Fetch, Pending
 from dashboard.budget import Deadline
-from dashboard.payloads import History, Quote
+from dashboard.payloads import Candle, History, Quote
 
 # Matched with fullmatch: `$` would also accept a trailing newline ("/symbol/AAPL%0A").
 SYMBOL = re.compile(r"[A-Z0-9^][A-Z0-9.\-=^]{0,14}")
 # Chart period -> candle interval; each pair is one Yahoo accepts (intraday data only reaches
 # back 60 days, hourly two years).
 PERIODS = {"1d": "5m", "5d": "30m", "1mo": "1h", "6mo": "1d", "1y": "1d"}
+# Big charts kept, keyed by their candles: a few symbols times five periods.
+CHARTS_KEPT = 32
 
 
 @functools.cache
@@ -112,6 +114,19 @@ def _period_stats(history: History) -> PeriodStats | None:
     )
 
 
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _price_chart(
+    candles: tuple[Candle, ...], period: str, currency: str
+) -> charts.PriceChart | None:
+    """The big chart, drawn once for the same candles (a history changes slowly)."""
+    return charts.price_chart(
+        [c.time for c in candles],
+        [c.close for c in candles],
+        period,
+        lambda value: formatting.money(value, currency),
+    )
+
+
 @dataclass(frozen=True)
 class SymbolPage:
     symbol: str
@@ -157,12 +172,6 @@ def symbol_page(backend: BackendClient, symbol: str, period: str, deadline: Dead
     history = _history(pending_history)
     chart = stats = None
     if history.value is not None:
-        currency = history.value.currency
-        chart = charts.price_chart(
-            [c.time for c in history.value.candles],
-            [c.close for c in history.value.candles],
-            period,
-            lambda value: formatting.money(value, currency),
-        )
+        chart = _price_chart(history.value.candles, period, history.value.currency)
         stats = _period_stats(history.value)
     return SymbolPage(symbol, period, quote, history, chart, stats)
