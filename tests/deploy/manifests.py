@@ -16,6 +16,7 @@ CLUSTER_SCOPED_KINDS = {
     "GatewayClass",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    "APIService",
 }
 
 
@@ -33,6 +34,29 @@ def find(objects: list[dict], kind: str, namespace: str | None, name: str) -> di
         ),
         None,
     )
+
+
+def autoscaler_of(objects: list[dict], workload: dict) -> dict | None:
+    """The HorizontalPodAutoscaler that scales `workload`, or None."""
+    return next(
+        (
+            hpa
+            for hpa in by_kind(objects, "HorizontalPodAutoscaler")
+            if namespace_of(hpa) == namespace_of(workload)
+            and hpa["spec"]["scaleTargetRef"]["kind"] == workload["kind"]
+            and hpa["spec"]["scaleTargetRef"]["name"] == workload["metadata"]["name"]
+        ),
+        None,
+    )
+
+
+def replica_floor(objects: list[dict], workload: dict) -> int:
+    """The fewest replicas `workload` runs with: its autoscaler's minimum when one scales it,
+    else spec.replicas (1 when unset, as the API server defaults it)."""
+    hpa = autoscaler_of(objects, workload)
+    if hpa is not None:
+        return hpa["spec"].get("minReplicas", 1)
+    return workload["spec"].get("replicas", 1)
 
 
 def name_of(obj: dict) -> str:

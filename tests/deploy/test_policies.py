@@ -18,6 +18,7 @@ from tests.deploy.manifests import (
     namespace_of,
     pod_labels,
     pods,
+    replica_floor,
 )
 from tests.support.render import by_kind
 
@@ -155,7 +156,7 @@ def test_disruption_budgets_leave_room_to_drain_a_node(objects):
         for workload, template in pods(objects, namespace_of(pdb))
         if workload["kind"] == "Deployment"
         and labels_match(pdb["spec"]["selector"], pod_labels(template))
-        and pdb["spec"]["minAvailable"] >= workload["spec"].get("replicas", 1)
+        and pdb["spec"]["minAvailable"] >= replica_floor(objects, workload)
     ]
     assert blocking == []
 
@@ -261,7 +262,7 @@ def test_serving_deployments_roll_out_without_losing_capacity(app_objects):
     for deployment in serving_deployments(app_objects):
         spec = deployment["spec"]
         rolling = spec.get("strategy", {}).get("rollingUpdate", {})
-        if spec.get("replicas", 1) < 2:
+        if replica_floor(app_objects, deployment) < 2:
             problems.append(f"{name_of(deployment)}: fewer than 2 replicas")
         if rolling.get("maxUnavailable") != 0 or not rolling.get("maxSurge"):
             problems.append(f"{name_of(deployment)}: not maxUnavailable 0 with a surge")
