@@ -280,3 +280,27 @@ def test_sparkline_closes_arrive_with_the_quotes(client, backend):
         f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL", closes=(188, 189.5))]}
     )
     assert client.quotes(Deadline.after(10)).result().value[0].sparkline == (188.0, 189.5)
+
+
+def test_a_socket_timeout_clipped_to_the_budget_counts_as_the_budget_running_out(slow_server):
+    """Deterministic whichever deadline fires first: here the call ends (its read timeout, cut to
+    the budget, fires) before the page asks for the result, as on a busy machine."""
+    client = BackendClient(slow_server, connect_timeout=0.5, read_timeout=2.0)
+    pending = client.quote("AAPL", Deadline.after(0.2))
+    client.close()  # waits for the call in flight to end: its clipped read timeout has fired
+    fetch = pending.result()
+    assert fetch.error == "budget" and fetch.overran
+
+
+def test_a_socket_timeout_shorter_than_the_budget_is_a_timeout_not_an_overrun(slow_server):
+    client = BackendClient(slow_server, connect_timeout=0.5, read_timeout=0.2)
+    fetch = quote_within(client, budget=5.0)
+    client.close()
+    assert fetch.error == "timeout" and not fetch.overran
+
+
+def test_a_timeout_is_clipped_to_what_is_left_of_the_budget():
+    assert Deadline.after(10).clip(2.0) == (2.0, False)
+    left, clipped = Deadline.after(0.5).clip(2.0)
+    assert clipped and 0.0 < left <= 0.5
+    assert Deadline.after(-1).clip(2.0) == (0.01, True)  # spent: still a short, real timeout

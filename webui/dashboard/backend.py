@@ -51,10 +51,11 @@ class BackendRejected(Exception):
 
 
 class _AttemptFailed(Exception):
-    def __init__(self, reason: str, retryable: bool, detail: str) -> None:
+    def __init__(self, reason: str, retryable: bool, detail: str, *, budget: bool = False) -> None:
         super().__init__(detail)
         self.reason = reason
         self.retryable = retryable
+        self.budget = budget  # a timeout clipped to the page budget fired: the budget ran out
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class Fetch(Generic[T]):
 
     @property
     def overran(self) -> bool:
-        """The page budget ran out before this call answered."""
+        """The page budget ran out before this call answered: the page stopped waiting, or the
+        call's socket timeout, clipped to the budget, fired first (whichever comes first)."""
         return self.error == "budget"
 
 
@@ -226,7 +228,7 @@ class BackendClient:
             return self._fallback(request.key, "budget")
         except _AttemptFailed as failure:
             log.warning("backend %s failed (%s): %s", request.path, failure.reason, failure)
-            return self._fallback(request.key, failure.reason)
+            return self._fallback(request.key, "budget" if failure.budget else failure.reason)
         return Fetch(value, fetched_at, fresh=True)
 
     def _fetch(self, request: _Request[T], deadline: Deadline) -> tuple[T, datetime]:
@@ -266,17 +268,21 @@ class BackendClient:
 
     def _attempt(self, request: _Request[T], deadline: Deadline) -> T:
         # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
-        left = max(deadline.remaining(), 0.01)
-        timeout = (min(self.connect_timeout, left), min(self.read_timeout, left))
+        connect, connect_clipped = deadline.clip(self.connect_timeout)
+        read, read_clipped = deadline.clip(self.read_timeout)
         url = self.base_url + request.path
         started = time.perf_counter()
         try:
             try:
-                response = self._session.get(url, params=request.params, timeout=timeout)
+                response = self._session.get(url, params=request.params, timeout=(connect, read))
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
                 self._record("unreachable", started)
-                raise _AttemptFailed(reason, retryable, str(error)) from error
+                # Which timeout fired (connect or read), and was it the page budget's?
+                connecting = isinstance(error, requests.ConnectTimeout)
+                clipped = connect_clipped if connecting else read_clipped
+                budget = isinstance(error, requests.Timeout) and clipped
+                raise _AttemptFailed(reason, retryable, str(error), budget=budget) from error
             if response.status_code >= 500:
                 self._record("erroring", started)
                 raise _AttemptFailed(

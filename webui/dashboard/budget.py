@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+# A socket timeout of zero would mean "non-blocking": a call started this late still gets 10 ms.
+MIN_TIMEOUT_SECONDS = 0.01
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -19,3 +22,9 @@ class Deadline:
     def remaining(self) -> float:
         """Seconds left, never negative."""
         return max(0.0, self.at - time.monotonic())
+
+    def clip(self, seconds: float) -> tuple[float, bool]:
+        """A timeout of `seconds`, or what is left of the budget (at least 10 ms) when that is
+        less; and whether the budget was the shorter, i.e. its firing means the budget ran out."""
+        left = max(self.remaining(), MIN_TIMEOUT_SECONDS)
+        return (left, True) if left < seconds else (seconds, False)

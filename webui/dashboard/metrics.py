@@ -31,7 +31,8 @@ DEGRADED_PAGES = Counter(
 )
 PAGE_BUDGET_OVERRUNS = Counter(
     "stockwatch_webui_page_budget_overruns_total",
-    "Pages whose budget ran out before all their backend data arrived.",
+    "Pages with a backend call cut by the page budget: the page stopped waiting, or the call's "
+    "socket timeout clipped to the budget fired.",
     ["page"],
 )
 
