@@ -8,7 +8,8 @@ KIND_OVERLAY := kustomize/overlays/kind
 # Pins: kind release whose node image kind/cluster.yaml uses (v0.33.0, released at the end of
 # August 2026); Gateway API CRDs, standard channel (v1.6.3, released 2026-10-06; the CRDs are the
 # v1.6.1 ones tests/deploy validates against, see docs/kubernetes.md); NGINX Gateway Fabric chart
-# (2.7.2, released 2026-09-15).
+# (2.7.2, released 2026-09-15). Advisories checked for each on 2026-12-07: see docs/kubernetes.md,
+# Pins (none found against these releases).
 KIND_VERSION := v0.33.0
 GATEWAY_API_VERSION := v1.6.3
 GATEWAY_API_CRDS := https://github.com/kubernetes-sigs/gateway-api/releases/download/$(GATEWAY_API_VERSION)/standard-install.yaml

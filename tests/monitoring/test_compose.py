@@ -9,8 +9,8 @@ import yaml
 
 from tests.monitoring.prometheus_config import (
     OVERLAY,
-    RULE_FILES,
     RULES_DIR,
+    checkable_config,
     monitoring_objects,
     rendered_config,
 )
@@ -80,13 +80,45 @@ def test_published_app_port_is_the_one_gunicorn_binds(services, app):
     assert services[app]["ports"] == [f"{APP_PORTS[app]}:{APP_PORTS[app]}"]
 
 
+def service_env(app: str, service: dict) -> dict[str, str]:
+    """The container's environment: the env file, then `environment:` on top."""
+    return env_file(f"kustomize/base/{app}/{app}.env") | service.get("environment", {})
+
+
 @pytest.mark.parametrize("app", ["backend", "webui"])
 def test_apps_run_read_only_with_writable_tmp_and_metrics_dir(services, app):
     service = services[app]
-    multiproc = env_file(f"kustomize/base/{app}/{app}.env")["PROMETHEUS_MULTIPROC_DIR"]
+    multiproc = PurePosixPath(service_env(app, service)["PROMETHEUS_MULTIPROC_DIR"])
     assert service["read_only"] is True
-    assert {"/tmp", multiproc} <= set(service["tmpfs"])
+    assert service["tmpfs"] == ["/tmp"]
+    assert multiproc.is_relative_to("/tmp")
     assert service["cap_drop"] == ["ALL"]
+
+
+@pytest.mark.parametrize("app", ["backend", "webui"])
+def test_the_metrics_dir_is_outside_run_where_podman_mounts_its_own_tmpfs(services, app):
+    # Issue 20, item 10: with a read-only root Podman mounts a root-owned tmpfs on /run, and the
+    # services (UID 10001) could not write /run/metrics under it.
+    multiproc = PurePosixPath(service_env(app, services[app])["PROMETHEUS_MULTIPROC_DIR"])
+    assert not multiproc.is_relative_to("/run")
+
+
+@pytest.mark.parametrize("app", ["backend", "webui"])
+def test_apps_have_a_healthcheck_their_image_can_run(services, app):
+    # Podman builds OCI images, which drop the Dockerfile's HEALTHCHECK; `depends_on:
+    # service_healthy` needs one. The images have python but no wget or curl.
+    test = services[app]["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "python"]
+    assert "/healthz" in test[-1]
+    dockerfile = (REPO / services[app]["build"]["dockerfile"]).read_text()
+    assert "wget" not in dockerfile and "curl" not in dockerfile
+
+
+@pytest.mark.parametrize("service", ["prometheus", "grafana"])
+def test_monitoring_healthchecks_use_the_wget_their_images_ship(services, service):
+    # prom/prometheus is busybox-based and the default Grafana image Alpine-based: both have
+    # busybox wget, and neither has python.
+    assert services[service]["healthcheck"]["test"][:2] == ["CMD", "wget"]
 
 
 def test_webui_reaches_the_backend_by_its_service_name(services):
@@ -125,12 +157,19 @@ def test_prometheus_serves_under_the_same_route_prefix(services):
 
 
 def test_compose_prometheus_config_passes_promtool(services, tmp_path):
-    config = compose_prometheus_config()
-    config["rule_files"] = [str(path) for path in RULE_FILES]
+    config = checkable_config(compose_prometheus_config(), tmp_path / "token")
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
     result = promtool("check", "config", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_keeps_retention_in_the_config_file_as_the_cluster_does(services):
+    # The --storage.tsdb.retention.* flags are deprecated since Prometheus 3.8.
+    command = services["prometheus"]["command"]
+    assert not [arg for arg in command if arg.startswith("--storage.tsdb.retention")]
+    retention = compose_prometheus_config()["storage"]["tsdb"]["retention"]
+    assert retention == rendered_config()["storage"]["tsdb"]["retention"]
 
 
 def test_compose_scrapes_each_app_on_its_metrics_port_with_the_contract_labels(services):
@@ -181,6 +220,6 @@ def test_grafana_settings_match_the_cluster(services):
     (container,) = workload("Deployment", "grafana")["spec"]["template"]["spec"]["containers"]
     cluster = {item["name"]: item["value"] for item in container["env"] if "value" in item}
     compose = services["grafana"]["environment"]
-    # The root URL differs on purpose: Grafana's own port under compose, the Ingress in kind.
+    # The root URL differs on purpose: Grafana's own port under compose, the Gateway in kind.
     differing = {name for name, value in cluster.items() if compose.get(name) != value}
     assert differing == {"GF_SERVER_ROOT_URL"}
