@@ -9,9 +9,12 @@ CHAOS_MESH_NAMESPACE := chaos-mesh
 CHAOS_MESH_VALUES := chaos/chaos-mesh-values.yaml
 CHAOS_OVERLAY := kustomize/overlays/chaos
 CHAOS_EXPERIMENTS := chaos/experiments
+# Generated with the Schedules from chaos/schedule.yaml (`make chaos-schedules`).
+CHAOS_WORKFLOW_RUN := $(CHAOS_OVERLAY)/scheduled/workflow.yaml
 # HELM (helm --kube-context ...) and need_helm come from mk/cluster.mk.
-# Experiment kinds users create, fully qualified so an Argo `workflows` never matches. The
-# Pod*Chaos and WorkflowNode kinds are left out: the controller owns and removes them.
+# Experiment kinds users create, fully qualified so an Argo `workflows` never matches. Left out:
+# PodHttpChaos, PodIOChaos, PodNetworkChaos and WorkflowNode, which the controller creates and
+# removes itself (PodChaos is a user kind and is listed).
 CHAOS_RESOURCES := $(addsuffix .chaos-mesh.org,awschaos azurechaos blockchaos dnschaos gcpchaos \
 	httpchaos iochaos jvmchaos kernelchaos networkchaos physicalmachinechaos podchaos \
 	stresschaos timechaos statuschecks)
@@ -27,7 +30,7 @@ need_chaos_mesh = @$(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1 |
 	echo "error: Chaos Mesh is not installed in $(KUBE_CONTEXT); run 'make chaos-mesh' first." >&2; exit 1; }
 
 .PHONY: chaos-mesh chaos-mesh-uninstall chaos-deploy chaos-apply chaos-workflow chaos-status \
-	chaos-stop loadgen test-chaos
+	chaos-stop chaos-schedules loadgen test-chaos
 
 chaos-mesh: ## Install Chaos Mesh 2.8.3 with Helm (namespace chaos-mesh, dashboard :32333); waits
 	$(call need_helm,chaos-mesh,the Chaos Mesh chart)
@@ -85,16 +88,16 @@ chaos-mesh-uninstall: ## Delete all chaos, then the Chaos Mesh release (its CRDs
 	@$(KUBECTL) delete namespace $(CHAOS_MESH_NAMESPACE) --ignore-not-found
 	@echo "ok: Chaos Mesh uninstalled"
 
-chaos-deploy: ## Apply kustomize/overlays/chaos: kind stack + load generator + Schedules + Workflow
+chaos-deploy: ## Apply kustomize/overlays/chaos: kind stack + load generator + hourly Schedules
 	$(need_kubectl)
 	$(need_chaos_mesh)
-	$(call say,applying $(CHAOS_OVERLAY) to $(KUBE_CONTEXT) (the Workflow chaos-lab starts now))
+	$(call say,applying $(CHAOS_OVERLAY) to $(KUBE_CONTEXT) (Schedules only: nothing runs before its minute))
 	@$(KUBECTL) apply --server-side --field-manager=stockwatch -k '$(CHAOS_OVERLAY)'
 	@for workload in $$($(KUBECTL) -n $(APP_NAMESPACE) get deployment -o name); do \
 	  $(KUBECTL) -n $(APP_NAMESPACE) rollout status "$$workload" --timeout=$(ROLLOUT_TIMEOUT) || { \
 	    echo "error: $$workload did not become ready; try 'make status' and 'make logs'" >&2; exit 1; }; \
 	done
-	@echo "ok: chaos lab deployed; 'make chaos-status' shows the Schedules and the Workflow"
+	@echo "ok: chaos lab deployed; 'make chaos-status' shows the Schedules and what they started"
 
 chaos-apply: ## Run one experiment now: make chaos-apply NAME=pod-kill (see chaos/experiments/)
 	$(need_kubectl)
@@ -108,14 +111,19 @@ chaos-apply: ## Run one experiment now: make chaos-apply NAME=pod-kill (see chao
 	@sed -n '/^#/!q; s/^# \{0,1\}//p' '$(CHAOS_EXPERIMENTS)/$(NAME).yaml'
 	@echo "follow it: $(KUBECTL) -n $(APP_NAMESPACE) describe -f $(CHAOS_EXPERIMENTS)/$(NAME).yaml"
 
-chaos-workflow: ## (Re)start the Workflow chaos-lab: pod-kill, cpu-stress, network-delay in order
+chaos-workflow: ## Run the Workflow chaos-lab once now (pod-kill, cpu-stress, network-delay in order)
 	$(need_kubectl)
 	$(need_chaos_mesh)
-	$(call say,restarting Workflow chaos-lab in $(APP_NAMESPACE))
-	@$(KUBECTL) -n $(APP_NAMESPACE) delete workflows.chaos-mesh.org chaos-lab --ignore-not-found \
-	  --wait --timeout=$(CHAOS_DELETE_TIMEOUT)
-	@$(KUBECTL) apply --server-side --field-manager=stockwatch -k '$(CHAOS_OVERLAY)' >/dev/null
-	@echo "ok: chaos-lab started (about 10.5 minutes); 'make chaos-status' follows it"
+	$(call say,starting one run of the Workflow chaos-lab in $(APP_NAMESPACE))
+	@# generateName: every run is a new Workflow; the hourly Schedules keep running beside it.
+	@$(KUBECTL) create -f '$(CHAOS_WORKFLOW_RUN)'
+	@echo "ok: started (up to 15 minutes); the Schedules are not paused, so a run started by hand"
+	@echo "    can overlap theirs; 'make chaos-status' follows it"
+
+chaos-schedules: ## Regenerate the chaos overlay's Schedules and Workflow from chaos/schedule.yaml
+	$(venv)
+	$(call say,generating $(CHAOS_OVERLAY)/scheduled from chaos/schedule.yaml and $(CHAOS_EXPERIMENTS))
+	@PYTHONPATH=chaos:. $(BIN)/python -m scheduling
 
 chaos-status: ## List Schedules, Workflows and experiments in stock-monitoring
 	$(need_kubectl)
@@ -130,8 +138,8 @@ loadgen: ## Run the load generator locally against `make dev` (RATE=5 per second
 	  LOADGEN_RATE=$(RATE) METRICS_BIND=127.0.0.1:9002 PYTHONPATH=. $(BIN)/python -m loadgen
 
 TEST_TARGETS += test-chaos
-test-chaos: ## Chaos experiments, overlay and load generator: schemas, selectors, timing, rate
+test-chaos: ## Chaos experiments, overlay and load generator: schemas, admission rules, timing, rate
 	$(venv)
 	$(call need,kubectl,kubectl renders the kustomize trees: https://kubernetes.io/docs/tasks/tools/#kubectl)
 	$(call say,tests/chaos and tests/loadgen)
-	@PYTHONPATH=. $(BIN)/python -m pytest -p no:cacheprovider tests/chaos tests/loadgen -q
+	@PYTHONPATH=chaos:. $(BIN)/python -m pytest -p no:cacheprovider tests/chaos tests/loadgen -q

@@ -9,7 +9,7 @@ from tests.chaos.chaos_mesh import (
     MAX_NAME_LENGTH,
     NAMESPACE,
     load_experiments,
-    parse_duration,
+    seconds,
 )
 from tests.support.validate import validate_object
 
@@ -50,7 +50,7 @@ def test_experiment_is_named_after_its_file_and_lives_in_the_app_namespace(exper
 def test_experiment_has_an_explicit_mode_and_a_bounded_duration(experiments, stem):
     _, obj = experiments[stem]
     assert obj["spec"]["mode"] in {"one", "all", "fixed", "fixed-percent", "random-max-percent"}
-    duration = parse_duration(obj["spec"]["duration"])
+    duration = seconds(obj["spec"]["duration"])
     assert 0 < duration.total_seconds() <= 10 * 60, "a lab experiment lasts at most 10 minutes"
 
 

@@ -80,3 +80,14 @@ def test_chaos_apply_without_a_known_name_fails_listing_the_experiments(make_wit
     assert result.returncode != 0
     assert "pod-kill" in result.stderr and "network-delay" in result.stderr
     assert calls == []
+
+
+def test_chaos_workflow_creates_one_new_run_and_deletes_nothing(make_with_fake_kubectl):
+    result, calls = make_with_fake_kubectl("chaos-workflow")
+
+    assert result.returncode == 0, result.stderr
+    create = calls[_index(calls, "create")]
+    assert create.endswith("create -f kustomize/overlays/chaos/scheduled/workflow.yaml")
+    assert "--context kind-stockwatch" in create
+    assert not [call for call in calls if " delete " in f" {call} " or " apply " in f" {call} "]
+    assert "can overlap" in result.stdout

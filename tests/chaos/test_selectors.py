@@ -19,20 +19,26 @@ WEBUI = {(NAMESPACE, "webui")}
 NAMES = sorted(load_experiments())
 
 
+def _workflow_specs(name: str, workflow: dict) -> list[tuple[str, dict]]:
+    return [
+        (f"{name} template {template['name']}", template[key])
+        for template in workflow["templates"]
+        for key in TEMPLATE_KEYS
+        if key in template
+    ]
+
+
 def _chaos_specs(obj: dict) -> list[tuple[str, dict]]:
-    """(where, chaos spec) for a chaos object, a Schedule or a Workflow's chaos templates."""
-    name = f"{obj['kind']} {obj['metadata']['name']}"
+    """(where, chaos spec) for a chaos object, a Schedule (of a Workflow too) or a Workflow."""
+    name = f"{obj['kind']} {obj['metadata'].get('name', obj['metadata'].get('generateName'))}"
     if obj["kind"] in CHAOS_KINDS:
         return [(name, obj["spec"])]
+    if obj["kind"] == "Schedule" and obj["spec"]["type"] == "Workflow":
+        return _workflow_specs(name, obj["spec"]["workflow"])
     if obj["kind"] == "Schedule":
         return [(name, obj["spec"][key]) for key in SCHEDULE_KEYS if key in obj["spec"]]
     if obj["kind"] == "Workflow":
-        return [
-            (f"{name} template {template['name']}", template[key])
-            for template in obj["spec"]["templates"]
-            for key in TEMPLATE_KEYS
-            if key in template
-        ]
+        return _workflow_specs(name, obj["spec"])
     return []
 
 
@@ -70,10 +76,10 @@ def test_network_experiment_targets_exactly_the_webui_pods(experiments, chaos_ov
 
 
 def test_every_scheduled_and_workflow_spec_selects_exactly_the_backend_pods(
-    chaos_mesh_objects, chaos_overlay
+    chaos_mesh_objects, workflow_run, chaos_overlay
 ):
-    specs = [spec for obj in chaos_mesh_objects for spec in _chaos_specs(obj)]
-    assert len(specs) == 6, "three Schedules and three Workflow steps embed a chaos spec"
+    specs = [spec for obj in [*chaos_mesh_objects, workflow_run] for spec in _chaos_specs(obj)]
+    assert len(specs) == 9, "three Schedules and twice three Workflow steps embed a chaos spec"
     for where, spec in specs:
         _assert_selects_exactly(spec["selector"], BACKEND, chaos_overlay, where)
         if "target" in spec:
