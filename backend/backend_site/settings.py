@@ -47,9 +47,9 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 APPEND_SLASH = False
 
-# Secure-by-default headers. TLS terminates at the Ingress and in-cluster callers (webui,
+# Secure-by-default headers. TLS terminates at the Gateway and in-cluster callers (webui,
 # Prometheus) speak plain HTTP to the Service, so HTTPS redirects and HSTS belong to the
-# Ingress, not to this process (see SILENCED_SYSTEM_CHECKS).
+# Gateway, not to this process (see SILENCED_SYSTEM_CHECKS).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -58,7 +58,7 @@ SILENCED_SYSTEM_CHECKS = [
     # CSRF protects cookie-authenticated state changes; this API sets no cookies, has no
     # sessions and no auth, and answers every non-GET with a JSON 405.
     "security.W003",
-    "security.W004",  # SECURE_HSTS_SECONDS: HSTS is set where TLS terminates (the Ingress)
+    "security.W004",  # SECURE_HSTS_SECONDS: HSTS is set where TLS terminates (the Gateway)
     "security.W008",  # SECURE_SSL_REDIRECT: in-cluster HTTP callers must not be redirected
 ]
 

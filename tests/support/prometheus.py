@@ -22,7 +22,7 @@ from tests.support.servers import RunningProcess, free_port, running
 
 PROMETHEUS = "prometheus"
 # The cluster serves Prometheus under this prefix (docs/architecture.md); tests use the same one
-# so that URL joins in clients are exercised exactly as behind the Ingress.
+# so that URL joins in clients are exercised exactly as behind the Gateway.
 ROUTE_PREFIX = "/prometheus"
 
 

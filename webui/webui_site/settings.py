@@ -61,7 +61,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Secure-by-default headers. TLS terminates at the Ingress (see SILENCED_SYSTEM_CHECKS).
+# Secure-by-default headers. TLS terminates at the Gateway (see SILENCED_SYSTEM_CHECKS).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -69,8 +69,8 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SILENCED_SYSTEM_CHECKS = [
-    "security.W004",  # SECURE_HSTS_SECONDS: HSTS is set where TLS terminates (the Ingress)
-    "security.W008",  # SECURE_SSL_REDIRECT: the kind Ingress serves plain http://localhost
+    "security.W004",  # SECURE_HSTS_SECONDS: HSTS is set where TLS terminates (the Gateway)
+    "security.W008",  # SECURE_SSL_REDIRECT: the kind Gateway serves plain http://localhost
 ]
 
 LOGGING = django_logging(LOG_LEVEL)
