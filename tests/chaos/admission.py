@@ -47,9 +47,10 @@ Covered
 
 Not covered
 - Rules of kinds this repository does not ship (AWSChaos, AzureChaos, BlockChaos, DNSChaos,
-  GCPChaos, IOChaos, JVMChaos, KernelChaos, PhysicalMachineChaos, TimeChaos, StatusCheck and
-  Workflow templates of type Schedule or Task): `admit` raises NotPorted for them rather than
-  pass them unchecked.
+  GCPChaos, IOChaos, JVMChaos, KernelChaos, PhysicalMachineChaos, TimeChaos, StatusCheck), also
+  inside a Schedule or a Workflow, and Workflow templates of type Schedule or StatusCheck (whose
+  specs the webhooks of the objects they create check): `admit` raises NotPorted for them
+  rather than pass them unchecked.
 - Updates: an existing chaos object's spec cannot change (ErrCanNotUpdateChaos in
   zz_generated.chaosmesh.go ValidateUpdate), which needs the stored object; `make chaos-apply`
   deletes before it creates for this reason.
@@ -63,6 +64,7 @@ Not covered
 
 from __future__ import annotations
 
+import math
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -104,8 +106,6 @@ RULES = [
     "chaos-spec-required",
     "no-duration-in-workflow",
 ]
-# Kinds whose own webhook rules are ported here.
-PORTED_KINDS = frozenset({"PodChaos", "StressChaos", "NetworkChaos", "HTTPChaos"})
 
 
 class NotPorted(ValueError):
@@ -128,8 +128,9 @@ _GO_INT = re.compile(r"[+-]?[0-9]+")
 _GO_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _GO_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+")
 _GO_SPECIAL = re.compile(r"(?i)[+-]?inf(?:inity)?|nan")
-# Beyond these, strconv.ParseFloat rounds to infinity and fails with ErrRange.
-_FLOAT_LIMITS = {32: 3.4028235677973366e38, 64: 1.7976931348623157e308}
+# From here on, strconv.ParseFloat rounds to infinity and fails with ErrRange: the largest
+# float32 plus half its last step, and float64's infinity.
+_FLOAT_LIMITS = {32: 2.0**128 - 2.0**103, 64: math.inf}
 
 
 def go_int(text: str) -> int | None:
@@ -147,7 +148,10 @@ def go_float(text: str, bits: int) -> float | None:
     if _GO_DECIMAL.fullmatch(text):
         value = float(text)
     elif _GO_HEX.fullmatch(text):
-        value = float.fromhex(text)
+        try:
+            value = float.fromhex(text)
+        except OverflowError:
+            return None
     else:
         return None
     return value if abs(value) < _FLOAT_LIMITS[bits] else None
@@ -166,13 +170,13 @@ def is_go_duration(text: object) -> bool:
 # --- the chaos kinds -------------------------------------------------------------------------
 
 
-def _duration(spec: dict, key: str, path: str, rule: str = "duration") -> list[Refusal]:
+def _duration(spec: dict, key: str, path: str) -> list[Refusal]:
     value = spec.get(key)
     if value is None or value == "":  # unset or empty: Duration fields may be empty
         return []
     if is_go_duration(value):
         return []
-    return [Refusal(rule, f"{path}.{key}", f"{value!r} is not a Go duration such as 30s or 2m")]
+    return [Refusal("duration", f"{path}.{key}", f"{value!r} is not a Go duration such as 30s")]
 
 
 def _mode_value(selector: dict, path: str) -> list[Refusal]:
@@ -322,7 +326,7 @@ def _http_chaos(spec: dict, path: str) -> list[Refusal]:
     return refusals
 
 
-_KIND_RULES = {
+_KIND_RULES = {  # the kinds whose own rules are ported
     "PodChaos": _pod_chaos,
     "StressChaos": _stress_chaos,
     "NetworkChaos": _network_chaos,
@@ -331,7 +335,7 @@ _KIND_RULES = {
 
 
 def _chaos(kind: str, spec: dict, path: str) -> list[Refusal]:
-    if kind not in PORTED_KINDS:
+    if kind not in _KIND_RULES:
         raise NotPorted(f"{path}: the admission rules of {kind} are not ported to {__name__}")
     spec = spec or {}
     return (
@@ -403,10 +407,11 @@ class Cron:
         spec = expression
         if not spec:
             raise ValueError("the cron string is empty")
+        self.zone: zoneinfo.ZoneInfo | None = None  # None: the controller's own clock
         if spec.startswith(("TZ=", "CRON_TZ=")):
             zone, _, spec = spec.partition(" ")
             try:
-                zoneinfo.ZoneInfo(zone.split("=", 1)[1])
+                self.zone = zoneinfo.ZoneInfo(zone.split("=", 1)[1])
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"{zone!r} is not a time zone") from None
             spec = spec.strip()
@@ -450,11 +455,12 @@ class Cron:
         second, minute, hour, _, month, _ = self.values
         moment = start.replace(second=0, microsecond=0)
         while moment < start + span:
+            local = moment.astimezone(self.zone) if self.zone else moment
             if (
-                moment.minute in minute
-                and moment.hour in hour
-                and moment.month in month
-                and self._day_matches(moment)
+                local.minute in minute
+                and local.hour in hour
+                and local.month in month
+                and self._day_matches(local)
             ):
                 for run in sorted(moment.replace(second=s) for s in second):
                     if start <= run < start + span:
@@ -510,8 +516,9 @@ def _template(template: dict, path: str, names: set[str]) -> list[Refusal]:
     kind = template.get("templateType")
     if kind not in _NOT_USED_BY:
         return [*refusals, Refusal("template-type", f"{path}.templateType", f"{kind!r} is unknown")]
-    if kind in ("Schedule", "Task", "StatusCheck"):
-        raise NotPorted(f"{path}: Workflow templates of type {kind} are not ported to {__name__}")
+    if kind in ("Schedule", "StatusCheck"):
+        # The workflow webhook leaves their specs to the webhook of the object they create.
+        raise NotPorted(f"{path}: the admission rules of {kind} are not ported to {__name__}")
     refusals += [
         Refusal(rule, path, f"a {kind} template carries {rule.removeprefix('no-')}")
         for rule in _NOT_USED_BY[kind]
