@@ -128,7 +128,11 @@ def load_timetable(data: Mapping, directory: Path = EXPERIMENTS) -> Timetable:
             for name, minute in (data.get("hourly") or {}).items()
         }
         return Timetable(hourly=hourly, workflow=_workflow(data["workflow"], directory))
-    except (KeyError, ExperimentError) as error:
+    except KeyError as error:
+        raise TimetableError(
+            f"chaos/schedule.yaml: missing key {error} (see its comments)"
+        ) from None
+    except ExperimentError as error:
         raise TimetableError(f"chaos/schedule.yaml: {error}") from None
 
 
