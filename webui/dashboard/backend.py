@@ -107,8 +107,21 @@ class _Request(Generic[T]):
 class CallRecord:
     """What the status strip shows about the most recent backend call of this process."""
 
-    state: str  # "up", "erroring" (HTTP 5xx / bad body) or "unreachable" (timeout / refused)
+    # "up", "erroring" (HTTP 5xx / bad body), "slow" (connected, but no answer before the read
+    # timeout) or "unreachable" (refused, or no connection before the connect timeout).
+    state: str
     latency_seconds: float
+    # The timeout that fired was what was left of the page budget, not the configured one.
+    budget: bool = False
+
+    @property
+    def label(self) -> str:
+        """What the status strip says: what happened, not more than the call can tell."""
+        if self.state == "slow":
+            return "too slow for the page budget" if self.budget else "too slow (read timeout)"
+        if self.state == "unreachable" and self.budget:
+            return "not connected within the page budget"
+        return {"up": "reachable", "erroring": "erroring"}.get(self.state, "unreachable")
 
     @property
     def latency_ms(self) -> int:
@@ -277,11 +290,12 @@ class BackendClient:
                 response = self._session.get(url, params=request.params, timeout=(connect, read))
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
-                self._record("unreachable", started)
                 # Which timeout fired (connect or read), and was it the page budget's?
                 connecting = isinstance(error, requests.ConnectTimeout)
                 clipped = connect_clipped if connecting else read_clipped
                 budget = isinstance(error, requests.Timeout) and clipped
+                slow = isinstance(error, requests.Timeout) and not connecting
+                self._record("slow" if slow else "unreachable", started, budget=budget)
                 raise _AttemptFailed(reason, retryable, str(error), budget=budget) from error
             if response.status_code >= 500:
                 self._record("erroring", started)
@@ -316,5 +330,5 @@ class BackendClient:
         except (ValueError, KeyError, TypeError):
             return BackendRejected(response.status_code, "unknown", response.reason or "")
 
-    def _record(self, state: str, started: float) -> None:
-        self.last_call = CallRecord(state, time.perf_counter() - started)
+    def _record(self, state: str, started: float, *, budget: bool = False) -> None:
+        self.last_call = CallRecord(state, time.perf_counter() - started, budget)
