@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         path.write_text(files[path])
         print(f"wrote {path.relative_to(REPO)}")
+    if not stale:
+        print(f"{SCHEDULED.relative_to(REPO)} is up to date")
     return 0
 
 
