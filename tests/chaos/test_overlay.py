@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.chaos.chaos_mesh import CHAOS_KINDS, NAMESPACE
-from tests.support.render import by_name
+from tests.support.render import BASE, by_name, render
 from tests.support.validate import validate_object
 
 
@@ -22,7 +22,13 @@ def loadgen(chaos_overlay) -> dict:
 def test_backend_gets_a_tight_cpu_limit_and_a_memory_limit(chaos_overlay):
     resources = _container(by_name(chaos_overlay, "Deployment", "backend"), "backend")["resources"]
     assert resources["limits"] == {"cpu": "500m", "memory": "512Mi"}
-    assert resources["requests"]["cpu"] == "250m"
+
+
+def test_backend_keeps_the_base_requests_so_autoscaling_reads_the_same_utilisation(chaos_overlay):
+    # An HPA's utilisation is usage / request: the chaos lab scales on the same figure.
+    base = _container(by_name(render(BASE), "Deployment", "backend"), "backend")["resources"]
+    resources = _container(by_name(chaos_overlay, "Deployment", "backend"), "backend")["resources"]
+    assert resources["requests"] == base["requests"]
 
 
 def test_one_shot_experiments_are_not_deployed_by_the_overlay(chaos_overlay):
