@@ -282,6 +282,17 @@ def test_sparkline_closes_arrive_with_the_quotes(client, backend):
     assert client.quotes(Deadline.after(10)).result().value[0].sparkline == (188.0, 189.5)
 
 
+def test_the_same_answer_again_is_not_decoded_again(client, backend):
+    body = {"quotes": [quote_json("AAPL", closes=(188, 189.5))]}
+    backend.get(f"{BACKEND}/api/v1/quotes", json=body)
+    first = client.quotes(Deadline.after(10)).result().value
+    assert client.quotes(Deadline.after(10)).result().value is first
+    body["quotes"][0]["price"] = 191.0
+    backend.replace(responses.GET, f"{BACKEND}/api/v1/quotes", json=body)
+    changed = client.quotes(Deadline.after(10)).result().value
+    assert str(changed[0].price) == "191.0"
+
+
 def test_a_socket_timeout_clipped_to_the_budget_counts_as_the_budget_running_out(slow_server):
     """Deterministic whichever deadline fires first: here the call ends (its read timeout, cut to
     the budget, fires) before the page asks for the result, as on a busy machine."""
