@@ -88,7 +88,12 @@ def run_lab(args: argparse.Namespace, cfg: lab_config.LabConfig) -> int:
     )
     grafana = (
         GrafanaClient(
-            cfg.grafana_url, cfg.grafana_dashboard, cfg.grafana_user, cfg.grafana_password
+            cfg.grafana_url,
+            cfg.grafana_dashboard,
+            cfg.grafana_user,
+            cfg.grafana_password,
+            dashboard_tags=cfg.grafana_tags,
+            draw_seconds=cfg.grafana_draw_seconds,
         )
         if cfg.grafana_url
         else None

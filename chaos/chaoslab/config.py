@@ -7,17 +7,29 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from chaoslab.grafana import annotation_tags
+
 REPO = Path(__file__).resolve().parents[2]
 PORT_FORWARD = "port-forward"
 DASHBOARD = REPO / "grafana" / "dashboards" / "stockwatch.json"
 
 
+def _dashboard(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def dashboard_uid(path: Path = DASHBOARD) -> str:
     """The uid of the provisioned stockwatch dashboard, so annotations land on it."""
-    try:
-        return str(json.loads(path.read_text())["uid"])
-    except (OSError, ValueError, KeyError):
-        return "stockwatch-overview"  # what docs/monitoring.md names it
+    return str(_dashboard(path).get("uid") or "stockwatch-overview")  # docs/monitoring.md's name
+
+
+def dashboard_tags(path: Path = DASHBOARD) -> tuple[str, ...]:
+    """The tags of the dashboard's chaos annotation query: the runner's annotations carry them,
+    or the dashboard would not draw them."""
+    return tuple(annotation_tags(_dashboard(path)))
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,8 @@ class LabConfig:
     grafana_user: str
     grafana_password: str
     grafana_dashboard: str
+    grafana_tags: tuple[str, ...]
+    grafana_draw_seconds: float
     namespace: str
     target_selector: str
     deployments: tuple[str, ...]
@@ -65,6 +79,9 @@ def from_env(env: dict[str, str] | None = None) -> LabConfig:
         # The development-only password the monitoring overlay gives Grafana's admin.
         grafana_password=get("GRAFANA_PASSWORD", "stockwatch-dev-only"),
         grafana_dashboard=get("GRAFANA_DASHBOARD", "") or dashboard_uid(),
+        grafana_tags=dashboard_tags(),
+        # How long a browser capture of the dashboard waits for every panel to draw.
+        grafana_draw_seconds=number("GRAFANA_DRAW_SECONDS", "90"),
         namespace=get("NAMESPACE", "stock-monitoring"),
         target_selector=get("TARGET_SELECTOR", "app.kubernetes.io/name=backend"),
         deployments=tuple(d for d in get("DEPLOYMENTS", "backend,webui,loadgen").split(",") if d),

@@ -160,6 +160,51 @@ def _baseline_only(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
     return [*lines, ""]
 
 
+def _biggest_changes(result: ExperimentResult, spec: HypothesisFile, count: int = 3) -> list[str]:
+    """The impact metrics that moved most from their baseline, as 'title: peak X at +Ts (baseline
+    Y)', largest relative change first; only changes of more than 20%."""
+    metrics, moved = {m.name: m for m in spec.impact}, []
+    for p in result.analysis.peaks:
+        if p.value is None or p.baseline is None:
+            continue
+        change = abs(p.value - p.baseline) / max(abs(p.baseline), 1e-9)
+        if change > 0.2:
+            m = metrics[p.name]
+            word = "down to" if m.peak == "min" else "up to"
+            moved.append((change, f"{m.title} {word} {show(p.value, m.unit)} at "
+                                  f"{since(result.timeline, p.at)} (baseline "
+                                  f"{show(p.baseline, m.unit)})"))  # fmt: skip
+    return [text for _, text in sorted(moved, key=lambda item: -item[0])[:count]]
+
+
+def _grafana_pictures(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
+    """Grafana's dashboard during the fault and after recovery, each with what it shows."""
+    if not result.grafana_screenshots:
+        return []
+    timeline, analysis = result.timeline, result.analysis
+    ttr = analysis.time_to_recover(timeline)
+    changes = _biggest_changes(result, spec)
+    look = "; ".join(changes) if changes else "no impact metric moved more than 20%"
+    readiness = analysis.readiness
+    if readiness is not None and readiness.lowest < readiness.before:
+        look += (f"; ready target pods down to {readiness.lowest} of {readiness.before} at "
+                 f"{since(timeline, readiness.lowest_at)}")  # fmt: skip
+    back = "not back within the window" if ttr is None else f"back at +{ttr:.0f}s"
+    captions = {
+        "during": ("Grafana dashboard during the fault", "the baseline and the fault so far; "
+                   "the red region (the `Chaos lab` annotation) is the fault, drawn to its "
+                   "planned end. Look for the start of"),
+        "after": ("Grafana dashboard after recovery", "baseline, fault (the red region, "
+                  f"labelled with the verdict) and recovery; every hypothesis {back}. Look for"),
+    }  # fmt: skip
+    lines = []
+    for moment, name, how in result.grafana_screenshots:
+        title, shows = captions[moment]
+        lines += [f"![{title}]({result.experiment.name}/{name})", "",
+                  f"*{title}: {shows}: {look}. Captured by {how}.*", ""]  # fmt: skip
+    return lines
+
+
 def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[str]:
     experiment, analysis, timeline = result.experiment, result.analysis, result.timeline
     lines = [
@@ -217,8 +262,7 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
     lines += ["### Dashboard", ""]
     for caption, name in result.webui_screenshots:
         lines += [f"![{caption}]({experiment.name}/{name})", ""]
-    if result.screenshot:
-        lines += [f"![Grafana dashboard]({experiment.name}/{result.screenshot})", ""]
+    lines += _grafana_pictures(result, spec)
     lines += [f"- {note}" for note in result.notes]
     _write_series(result, folder)
     lines += [

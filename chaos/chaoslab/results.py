@@ -23,7 +23,8 @@ class ExperimentResult:
     impact_series: dict[str, Series] = field(default_factory=dict)
     pod_events: list[PodEvent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    screenshot: str | None = None  # file name inside the experiment's report folder
+    # (moment: "during" or "after", file name inside the report folder, how it was captured)
+    grafana_screenshots: list[tuple[str, str, str]] = field(default_factory=list)
     # (caption, file name inside the experiment's report folder) of each web dashboard picture
     webui_screenshots: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None

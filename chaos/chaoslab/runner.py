@@ -24,6 +24,7 @@ from chaoslab.analysis import (
     Timeline,
     analyse,
     check_baseline,
+    states,
 )
 from chaoslab.browser import ScreenshotError, screenshot
 from chaoslab.experiments import Experiment
@@ -124,32 +125,59 @@ class LabRunner:
         )
         return timeline, series, baseline
 
-    def _wait_for_data(self, name: str) -> tuple[Timeline, dict[str, Series], list[BaselineResult]]:
-        """Right after a deploy the baseline window is only partly filled: wait (up to
-        settings.baseline_wait_seconds) while data is merely missing, never when it is bad."""
+    def _clear_from(self, failing: Sequence[BaselineResult], series: dict[str, Series],
+                    timeline: Timeline) -> tuple[float, str]:  # fmt: skip
+        """The earliest time the baseline window could hold, and what stands in the way: a
+        violation must first slide out of the window; missing data must be filled in."""
+        settings, now = self.spec.settings, timeline.chaos_start
+        by_name = {h.name: h for h in self.spec.hypotheses}
+        clear, reasons = now, []
+        for b in failing:
+            if b.violations:
+                times = timeline.baseline_times()
+                observed = states(by_name[b.name], series.get(b.name, {}), times)
+                last = max(t for t, state in zip(times, observed, strict=True) if state is False)
+                clear = max(clear, last + settings.baseline_seconds + settings.step_seconds)
+                reasons.append(f"{b.name} violated {b.violations}x, last {now - last:.0f}s ago")
+            else:
+                missing = (settings.min_coverage - b.coverage) * settings.baseline_seconds
+                clear = max(clear, now + missing + settings.step_seconds)
+                reasons.append(f"{b.name} has data on only {b.coverage:.0%} of the window")
+        return max(clear, now + settings.step_seconds), "; ".join(reasons)
+
+    def _wait_for_steady_state(
+        self, name: str
+    ) -> tuple[Timeline, dict[str, Series], list[BaselineResult]]:
+        """The baseline window that just ended, waited for (up to
+        settings.baseline_wait_seconds) while it does not hold yet: right after a deploy data is
+        missing, right after a rollout a hypothesis was violated (a Deployment short of ready
+        replicas, a latency spike). Gives the last window when it cannot hold within the wait."""
         settings = self.spec.settings
         deadline = self.clock() + settings.baseline_wait_seconds
         while True:
             timeline, series, baseline = self._baseline()
-            short = [b for b in baseline if not b.passed]
-            left = deadline - self.clock()
-            if not short or any(b.violations for b in short) or left <= 0:
+            failing = [b for b in baseline if not b.passed]
+            if not failing:
                 return timeline, series, baseline
-            coverage = min(b.coverage for b in short)
-            # Until enough of the window has data, plus one step for the latest scrape to land.
-            wait = min(left, max(settings.step_seconds,
-                                 (settings.min_coverage - coverage) * settings.baseline_seconds
-                                 + settings.step_seconds))  # fmt: skip
+            clear, why = self._clear_from(failing, series, timeline)
+            left = deadline - self.clock()
+            if clear > deadline:
+                self.say(name, "baseline",
+                         f"not steady ({why}); a clean {settings.baseline_seconds}s window needs "
+                         f"{clear - self.clock():.0f}s more, and only {max(left, 0):.0f}s are "
+                         f"left of settings.baseline_wait_seconds")  # fmt: skip
+                return timeline, series, baseline
+            wait = clear - self.clock()
             self.say(name, "baseline",
-                     f"only {coverage:.0%} of the {settings.baseline_seconds}s baseline has data "
-                     f"({', '.join(b.name for b in short)}); waiting {wait:.0f}s for more "
-                     f"(gives up in {left:.0f}s, settings.baseline_wait_seconds)")  # fmt: skip
+                     f"waiting {wait:.0f}s for a steady {settings.baseline_seconds}s window "
+                     f"({why}); gives up in {left:.0f}s "
+                     f"(settings.baseline_wait_seconds)")  # fmt: skip
             self.sleep(wait)
 
     def check_steady_state(self, result: ExperimentResult) -> bool:
-        """Check the baseline window that just ended, after waiting for enough data if the
-        stack only just started; record the outcome on `result`."""
-        timeline, series, baseline = self._wait_for_data(result.experiment.name)
+        """Check the baseline window that just ended, after waiting for it to hold if a deploy or
+        rollout just disturbed it; record the outcome on `result`."""
+        timeline, series, baseline = self._wait_for_steady_state(result.experiment.name)
         for b in baseline:
             state = (
                 "ok" if b.passed else f"FAILED ({b.violations} violations, {b.coverage:.0%} data)"
@@ -178,14 +206,29 @@ class LabRunner:
                 last_said = now
             time.sleep(max(0.0, min(self.poll_seconds, until - self.clock())))
 
-    def _annotate(self, result: ExperimentResult, at: float, text: str) -> int | None:
+    def _annotate(
+        self, result: ExperimentResult, at: float, text: str, end: float | None = None
+    ) -> int | None:
+        """A Grafana annotation (a region up to `end`) tagged for the dashboard, "chaoslab" and
+        the experiment; its id, or None (with a note) when Grafana is absent or refuses."""
         if self.grafana is None:
             return None
         try:
-            return self.grafana.annotate(at, text, ["chaoslab", result.experiment.name])
+            return self.grafana.annotate(at, text, ["chaoslab", result.experiment.name], end)
         except GrafanaError as error:
             result.notes.append(f"Grafana annotation failed: {error}")
             return None
+
+    def _update_region(
+        self, result: ExperimentResult, annotation: int | None, end: float | None = None,
+        text: str = "",
+    ) -> None:  # fmt: skip
+        if annotation is None or self.grafana is None:
+            return
+        try:
+            self.grafana.update_annotation(annotation, end, text)
+        except GrafanaError as error:
+            result.notes.append(f"Grafana annotation failed: {error}")
 
     def capture_webui(self, result: ExperimentResult, folder: Path, moment: str) -> None:
         """Screenshot the web dashboard now (`moment`: 'during' or 'after'), or note why not."""
@@ -200,11 +243,33 @@ class LabRunner:
         caption = f"web dashboard {'during the fault' if moment == 'during' else 'after recovery'}"
         result.webui_screenshots.append((caption, name))
 
+    def capture_grafana(
+        self, result: ExperimentResult, folder: Path, moment: str, start: float, end: float
+    ) -> None:
+        """Grafana's dashboard over [start, end] (`moment`: 'during' or 'after'), or a note why
+        there is no picture (a blank, cut or placeholder capture is no picture)."""
+        if self.grafana is None:
+            return
+        name = f"grafana-{moment}.png"
+        try:
+            how = self.grafana.capture(start, end, folder / name, self.chromium)
+        except GrafanaError as error:
+            when = "during the fault" if moment == "during" else "after recovery"
+            result.notes.append(f"No Grafana dashboard screenshot {when}: {error}.")
+            return
+        result.grafana_screenshots.append((moment, name, how))
+
+    def capture_during(self, result: ExperimentResult, folder: Path, since: float) -> None:
+        """Both dashboards mid-fault: the web dashboard live, then Grafana from `since` to now."""
+        self.capture_webui(result, folder, "during")
+        self.capture_grafana(result, folder, "during", since, math.ceil(self.clock()))
+
     def inject_and_observe(
         self, result: ExperimentResult, snapshots: list[Snapshot], folder: Path | None = None
-    ) -> None:
+    ) -> int | None:
         """Create the chaos object, watch, always delete it, then watch the recovery window;
-        with a webui URL and a `folder`, screenshot the webui mid-fault and at the end."""
+        with a `folder`, screenshot the dashboards mid-fault and the webui at the end. Marks
+        the fault on Grafana's dashboard as a region; returns that annotation's id."""
         experiment, settings = result.experiment, self.spec.settings
         hold = experiment.duration_seconds or settings.instant_hold_seconds
         baseline_start = math.floor(self.clock()) - settings.baseline_seconds
@@ -222,12 +287,16 @@ class LabRunner:
             self.say(experiment.name, "inject", f"created {experiment.describe()}")
             injected = self.cluster.wait_injected(experiment, self.inject_timeout)
             self.say(experiment.name, "inject", f"injected after {injected - chaos_start:.1f}s")
-            annotation = self._annotate(result, chaos_start, f"chaos: {experiment.describe()}")
+            # A region from the start, planned to the fault's end, so the capture during the fault
+            # shows it too; its end and its text (the verdict) are corrected afterwards.
+            annotation = self._annotate(result, chaos_start,
+                                        f"chaos: {experiment.name}: {experiment.describe()}",
+                                        chaos_start + hold)  # fmt: skip
             if folder is not None:
                 self._watch(experiment.name, "chaos", chaos_start + hold / 2, snapshots)
                 # In the background: polling goes on, and a slow page cannot stretch the fault.
                 during = threading.Thread(
-                    target=self.capture_webui, args=(result, folder, "during"), daemon=True
+                    target=self.capture_during, args=(result, folder, baseline_start), daemon=True
                 )
                 during.start()
             self._watch(experiment.name, "chaos", chaos_start + hold, snapshots)
@@ -239,11 +308,7 @@ class LabRunner:
             result.timeline = Timeline(
                 baseline_start, chaos_start, chaos_end, chaos_end, settings.step_seconds
             )
-        if annotation is not None and self.grafana is not None:
-            try:
-                self.grafana.end_region(annotation, chaos_end)
-            except GrafanaError as error:
-                result.notes.append(f"Grafana annotation failed: {error}")
+        self._update_region(result, annotation, end=chaos_end)
         self._watch(experiment.name, "recovery", chaos_end + settings.recovery_seconds, snapshots)
         if during is not None:
             during.join()
@@ -253,6 +318,7 @@ class LabRunner:
             baseline_start, chaos_start, chaos_end, chaos_end + settings.recovery_seconds,
             settings.step_seconds,
         )  # fmt: skip
+        return annotation
 
     def judge(self, result: ExperimentResult, snapshots: Sequence[Snapshot] = ()) -> None:
         """Fetch every series over the whole experiment and analyse them with the pod polls."""
@@ -270,24 +336,13 @@ class LabRunner:
                 result, recovered, f"recovered: {result.experiment.name} after {ttr:.0f}s"
             )
 
-    def screenshot(self, result: ExperimentResult, folder: Path) -> None:
-        """Dashboard image: render API, else headless Chromium, else a note saying why not."""
-        if self.grafana is None:
-            result.notes.append("No dashboard screenshot: Grafana is not configured.")
-            return
-        t, target = result.timeline, folder / "dashboard.png"
-        folder.mkdir(parents=True, exist_ok=True)
-        if self.grafana.render(t.baseline_start, t.end, target):
-            result.screenshot = target.name
-            result.notes.append("Dashboard rendered by Grafana's image renderer.")
-            return
-        try:
-            self.grafana.browser_screenshot(t.baseline_start, t.end, target, self.chromium)
-        except GrafanaError as error:
-            result.notes.append(f"No dashboard screenshot: no image renderer, and {error}.")
-            return
-        result.screenshot = target.name
-        result.notes.append("Dashboard captured with headless Chromium (kiosk mode).")
+    def close_region(self, result: ExperimentResult, annotation: int | None) -> None:
+        """Write the verdict into the fault's region on the dashboard."""
+        ttr = result.analysis.time_to_recover(result.timeline) if result.analysis else None
+        recovered = "not recovered" if ttr is None else f"recovered after {ttr:.0f}s"
+        text = (f"chaos: {result.experiment.name}: {result.experiment.describe()} - "
+                f"{result.status}, {recovered}")  # fmt: skip
+        self._update_region(result, annotation, text=text)
 
     def run(self, experiment: Experiment, run_dir: Path) -> ExperimentResult:
         """One experiment; errors and Ctrl-C/SIGTERM end it early (cleaned up) but never raise."""
@@ -304,9 +359,15 @@ class LabRunner:
                 return result
             if not self.webui_url:
                 result.notes.append("No web dashboard screenshots: CHAOSLAB_WEBUI_URL is not set.")
-            self.inject_and_observe(result, snapshots, run_dir / experiment.name)
+            if self.grafana is None:
+                result.notes.append("No Grafana screenshots: CHAOSLAB_GRAFANA_URL is empty.")
+            folder = run_dir / experiment.name
+            folder.mkdir(parents=True, exist_ok=True)
+            annotation = self.inject_and_observe(result, snapshots, folder)
             self.judge(result, snapshots)
-            self.screenshot(result, run_dir / experiment.name)
+            self.close_region(result, annotation)
+            t = result.timeline
+            self.capture_grafana(result, folder, "after", t.baseline_start, t.end)
         except KeyboardInterrupt:
             result.status, result.error = ABORTED, "interrupted (Ctrl-C or SIGTERM)"
             result.interrupted = True

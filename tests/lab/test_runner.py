@@ -99,7 +99,8 @@ def lab(probe):
         wait_for_steady_state(prometheus, SETTINGS.baseline_seconds)
         out = io.StringIO()
         cluster = Cluster(api, "stock-monitoring", "app.kubernetes.io/name=backend")
-        grafana_client = GrafanaClient(grafana.base_url, "stockwatch", USER, PASSWORD)
+        grafana_client = GrafanaClient(grafana.base_url, "stockwatch", USER, PASSWORD,
+                                       dashboard_tags=["chaos"])  # fmt: skip
         runner = LabRunner(SPEC, cluster, prometheus, grafana_client, poll_seconds=0.5, out=out)
         yield runner, kube, grafana, out
         exporter.kube = None
@@ -119,8 +120,16 @@ def test_a_run_injects_cleans_up_recovers_annotates_and_reports(lab):
     chaos, recovered = grafana.annotations[1], grafana.annotations[2]
     window_ms = (t.chaos_end - t.chaos_start) * 1000
     assert chaos["timeEnd"] - chaos["time"] == pytest.approx(window_ms, abs=2)
+    assert chaos["tags"] == ["chaos", "chaoslab", "pod-kill"]  # the dashboard's query shows it
+    assert chaos["text"].startswith("chaos: pod-kill: PodChaos")
+    ttr = result.analysis.time_to_recover(t)
+    assert chaos["text"].endswith(f" - passed, recovered after {ttr:.0f}s")
     assert recovered["text"].startswith("recovered: pod-kill")
-    assert result.screenshot == "dashboard.png"
+    assert [(m, n) for m, n, _ in result.grafana_screenshots] == [
+        ("during", "grafana-during.png"),
+        ("after", "grafana-after.png"),
+    ]
+    assert all(how == "Grafana's image renderer" for _, _, how in result.grafana_screenshots)
     events = [(e.pod, e.kind) for e in result.pod_events]
     # the recorded replacement runs on kind-worker2, the killed pod ran on kind-worker
     assert events[:2] == [("backend-7d9f8c6b5-a1", "gone"), ("backend-7d9f8c6b5-c3", "rescheduled")]
@@ -128,7 +137,8 @@ def test_a_run_injects_cleans_up_recovers_annotates_and_reports(lab):
     assert {"baseline", "inject", "chaos", "cleanup", "recovery", "done"} <= phases
     report = write_report(ARTIFACTS, [result], SPEC, {"run": "runner end-to-end test"})
     assert "| pod-kill | PodChaos | **passed** |" in report.read_text()
-    assert (ARTIFACTS / "pod-kill" / "dashboard.png").exists()
+    assert (ARTIFACTS / "pod-kill" / "grafana-after.png").exists()
+    assert "![Grafana dashboard after recovery](pod-kill/grafana-after.png)" in report.read_text()
 
 
 def test_a_replacement_that_never_gets_ready_fails_the_run_though_every_probe_recovered(lab):
@@ -144,7 +154,8 @@ def test_a_replacement_that_never_gets_ready_fails_the_run_though_every_probe_re
 def test_a_failing_baseline_injects_nothing(lab):
     runner, kube, _, _ = lab
     strict = dataclasses.replace(LATENCY, threshold=0.05)  # the healthy 100 ms already fails it
-    runner.spec = dataclasses.replace(SPEC, hypotheses=(strict,))
+    no_wait = dataclasses.replace(SETTINGS, baseline_wait_seconds=0)  # it would never hold
+    runner.spec = dataclasses.replace(SPEC, settings=no_wait, hypotheses=(strict,))
     result = runner.run(EXPERIMENT, ARTIFACTS)
     assert result.status == BASELINE_FAILED
     assert kube.methods("POST") == []
