@@ -1,7 +1,9 @@
 # Observability: Prometheus config and rules, the generated Grafana dashboard, Docker Compose.
 
 DASHBOARD_GENERATOR := grafana/dashboard.py
+# COMPOSE=podman-compose runs the same file under Podman (podman-compose 1.x).
 COMPOSE ?= docker compose
+need_compose = $(call need,$(firstword $(COMPOSE)),Install Docker with the compose plugin (https://docs.docker.com/compose/install/) or podman-compose and set COMPOSE=podman-compose.)
 
 .PHONY: dashboards compose-up compose-down test-monitoring
 
@@ -10,8 +12,8 @@ dashboards: ## Regenerate grafana/dashboards/stockwatch.json from grafana/dashbo
 	$(call say,generating the Grafana dashboard from $(DASHBOARD_GENERATOR))
 	@PYTHONPATH=. $(BIN)/python -m grafana.dashboard
 
-compose-up: ## Run backend, webui, Prometheus and Grafana under Docker Compose (no Kubernetes)
-	$(call need,docker,Install Docker with the compose plugin: https://docs.docker.com/compose/install/)
+compose-up: ## Run backend, webui, Prometheus and Grafana under Docker Compose or COMPOSE=podman-compose (no Kubernetes)
+	$(need_compose)
 	$(call say,building and starting compose.yaml; Grafana on http://localhost:3000/grafana/)
 	@$(COMPOSE) up --build --detach --wait
 	@echo "webui       http://localhost:8080/"
@@ -19,8 +21,8 @@ compose-up: ## Run backend, webui, Prometheus and Grafana under Docker Compose (
 	@echo "prometheus  http://localhost:9090/prometheus/"
 	@echo "grafana     http://localhost:3000/grafana/"
 
-compose-down: ## Stop and remove the Docker Compose stack
-	$(call need,docker,Install Docker with the compose plugin: https://docs.docker.com/compose/install/)
+compose-down: ## Stop and remove the compose stack
+	$(need_compose)
 	$(call say,stopping compose.yaml)
 	@$(COMPOSE) down --remove-orphans
 

@@ -211,3 +211,14 @@ def test_images_fall_back_to_a_single_platform_archive_when_kind_load_fails():
     assert save and save[3].split() == images
     assert "{{.Server.Os}}/{{.Server.Arch}}" in save[1]
     assert f"kind load image-archive --name 'stockwatch' '{save[2]}'" in fallback
+
+
+def test_compose_up_runs_under_the_compose_command_given(bare_path):
+    # Issue 20, item 10: COMPOSE=podman-compose must not ask for Docker.
+    result = make("compose-up", "COMPOSE=podman-compose", path=bare_path)
+    assert result.returncode != 0
+    assert "'podman-compose' is not installed" in result.stderr
+    assert (
+        "podman-compose up --build --detach --wait"
+        in make("-n", "compose-up", "COMPOSE=podman-compose").stdout
+    )
