@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
@@ -64,6 +66,38 @@ def _quotes_body(quotes: tuple[Quote, ...]) -> bytes:
     return json.dumps({"quotes": [quote.to_json() for quote in quotes]}).encode()
 
 
+# Answers with sparklines, by their quotes and the identity of their sparkline dicts (each one
+# made once per cached history). Each entry holds those dicts, so while it lives no other object
+# can take their ids: an identity key is safe, and costs nothing next to hashing ~1,700 closes.
+_SPARKLINE_BODIES_KEPT = 64
+_sparkline_bodies: OrderedDict[tuple, tuple[bytes, tuple]] = OrderedDict()
+_sparkline_bodies_lock = threading.Lock()
+
+
+def _quotes_with_sparklines_body(
+    quotes: tuple[Quote, ...], sparklines: tuple[dict[str, Any] | None, ...]
+) -> bytes:
+    """The encoded answer for these quotes and sparklines: the webui's every watchlist page."""
+    key = (quotes, tuple(map(id, sparklines)))
+    with _sparkline_bodies_lock:
+        kept = _sparkline_bodies.get(key)
+    if kept is not None:
+        return kept[0]
+    body = json.dumps(
+        {
+            "quotes": [
+                quote.to_json() | {"sparkline": line}
+                for quote, line in zip(quotes, sparklines, strict=True)
+            ]
+        }
+    ).encode()
+    with _sparkline_bodies_lock:
+        _sparkline_bodies[key] = (body, sparklines)
+        while len(_sparkline_bodies) > _SPARKLINE_BODIES_KEPT:
+            _sparkline_bodies.popitem(last=False)
+    return body
+
+
 @json_api
 def quote_list(request: HttpRequest) -> HttpResponse:
     service = get_service()
@@ -76,15 +110,9 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_quotes_body(quotes), content_type="application/json")
     # One answer for a whole watchlist page: quotes plus each symbol's closes (compact history).
     interval = SPARKLINE_INTERVALS[sparkline]
-    return JsonResponse(
-        {
-            "quotes": [
-                quote.to_json()
-                | {"sparkline": service.sparkline(quote.symbol, sparkline, interval)}
-                for quote in quotes
-            ]
-        }
-    )
+    sparklines = tuple(service.sparkline(quote.symbol, sparkline, interval) for quote in quotes)
+    body = _quotes_with_sparklines_body(quotes, sparklines)
+    return HttpResponse(body, content_type="application/json")
 
 
 @json_api

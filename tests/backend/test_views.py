@@ -286,3 +286,18 @@ def test_a_missing_history_leaves_a_null_sparkline_not_an_error(api, use_service
 @pytest.mark.parametrize("value", ["", "5d", "true"])
 def test_an_unknown_sparkline_period_is_rejected(api, use_service, value):
     assert_error(api.get("/api/v1/quotes", {"sparkline": value}), 400, "invalid_period")
+
+
+def test_an_unchanged_watchlist_answer_is_encoded_once_and_a_new_history_is_not_missed(
+    use_service,
+):
+    from quotes.views import _quotes_with_sparklines_body
+
+    quotes = tuple(use_service.quotes(["AAPL"]))
+    line = use_service.sparkline("AAPL", "1d", "5m")
+    first = _quotes_with_sparklines_body(quotes, (line,))
+    assert _quotes_with_sparklines_body(quotes, (line,)) is first
+    # a refreshed history is a new dict: it gets an answer of its own, never the old one
+    refreshed = line | {"closes": [*line["closes"][:-1], line["closes"][-1] + 1]}
+    again = _quotes_with_sparklines_body(quotes, (refreshed,))
+    assert json.loads(again)["quotes"][0]["sparkline"]["closes"][-1] == line["closes"][-1] + 1
