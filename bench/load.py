@@ -26,6 +26,7 @@ class Run:
     p95_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
 
 
 def wrk(url: str, seconds: int, delay_ms: float = 0.0) -> Run:
@@ -39,16 +40,22 @@ def wrk(url: str, seconds: int, delay_ms: float = 0.0) -> Run:
         p95_ms=summary["p95_us"] / 1000,
         p99_ms=summary["p99_us"] / 1000,
         errors=summary["socket_errors"] + summary["non_2xx"],
+        requests=summary["requests"],
     )
 
 
-def paced(url: str, target_rps: float, seconds: int = SECONDS) -> Run:
-    """A run at about `target_rps`: each connection pauses between requests (calibrated once)."""
+def pacing(url: str, target_rps: float) -> float:
+    """The pause per connection (ms) that makes wrk send about `target_rps` (a 3 s probe)."""
     delay_ms = CONNECTIONS * 1000 / target_rps
     probe = wrk(url, 3, delay_ms)
     # rate = connections / (pause + time per request): solve for the pause that hits the target.
     per_request_ms = CONNECTIONS * 1000 / probe.rps - delay_ms
-    return wrk(url, seconds, max(0.0, delay_ms - per_request_ms))
+    return max(0.0, delay_ms - per_request_ms)
+
+
+def paced(url: str, target_rps: float, seconds: int = SECONDS) -> Run:
+    """A run at about `target_rps`: each connection pauses between requests (calibrated once)."""
+    return wrk(url, seconds, pacing(url, target_rps))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -85,4 +92,5 @@ def open_loop(url: str, rate: float, seconds: int, timeout: float = 5.0) -> Run:
         p95_ms=percentile(latencies, 0.95) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         errors=sum(not ok for _, ok in outcomes),
+        requests=count,
     )

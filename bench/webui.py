@@ -17,10 +17,10 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -30,9 +30,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench.load import Run, open_loop, paced, percentile
+from bench.cost import Spread, cpu_seconds, with_cpu
+from bench.load import SECONDS, Run, open_loop, paced, pacing, percentile, wrk
+from servicekit.env import env_int
 from tests.support.delay_proxy import DelayProxy, delay_proxy
-from tests.support.servers import REPO, RunningProcess, gunicorn_service
+from tests.support.servers import REPO, RunningProcess, gunicorn_service, service_env
 
 OUT = REPO / "artifacts" / "webui" / "bench.json"
 RATE = 50.0  # pages/s: 10x the load generator's default 5/s
@@ -41,6 +43,10 @@ STEP_RATES = (50.0, 100.0, 200.0, 400.0, 800.0)
 TARGET_P95_MS = 100.0
 TARGET_DELAYED_P95_MS = 1500.0
 PATTERN_ROUNDS, DELAYED_PATTERN_ROUNDS = 200, 10
+ROUNDS = env_int("BENCH_ROUNDS", 5, minimum=1)
+INPROCESS_PAGES = 200  # per round
+# Gated: the cost of one watchlist page to the webui, and its size.
+TARGET_PAGE_CPU_MS, TARGET_PAGE_KB = 3.0, 15.0
 DELAYED_SECONDS = 20
 # The webui runs with the cluster's threads and call slots, read from its ConfigMap source.
 CLUSTER_ENV = REPO / "kustomize" / "base" / "webui" / "webui.env"
@@ -61,6 +67,17 @@ class Pattern:
     bytes: int
     p50_ms: float
     p95_ms: float
+
+
+@dataclass
+class PageCost:
+    """CPU per watchlist page (ms, min/median/max over the rounds) and its size."""
+
+    webui_gunicorn: Spread  # webui master + workers, pages at RATE under gunicorn
+    backend_gunicorn: Spread  # the backend's share of the same pages
+    webui_inprocess: Spread  # the webui's Django app in one process (bench/inprocess.py)
+    page_bytes: int
+    degraded: float  # degraded pages during the rounds: the figures are for fresh pages only if 0
 
 
 @dataclass
@@ -124,21 +141,6 @@ def call_patterns(base: str, rounds: int, label: str) -> list[Pattern]:
     ]
 
 
-def cpu_seconds(master_pid: int) -> float:
-    """User + system CPU seconds of a gunicorn master and its workers so far."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if master_pid in (pid, ppid):
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
 def cluster_knobs() -> dict[str, str]:
     lines = CLUSTER_ENV.read_text().splitlines()
     values = dict(line.split("=", 1) for line in lines if "=" in line)
@@ -172,6 +174,36 @@ def step(url: str, rate: float, webui: RunningProcess, backend: RunningProcess) 
     )
 
 
+def page_cost(workdir: Path, webui: RunningProcess, backend: RunningProcess) -> PageCost:
+    """ROUNDS rounds of SECONDS at RATE pages/s under gunicorn, then ROUNDS in-process rounds."""
+    url = webui.base_url + "/"
+    delay_ms = pacing(url, RATE)
+    before = counters(webui)
+    gunicorn: list[list[float]] = []
+    for _ in range(ROUNDS):
+        pids = [webui.process.pid, backend.process.pid]
+        gunicorn.append(with_cpu(pids, lambda: wrk(url, SECONDS, delay_ms))[1])
+    degraded = counters(webui)[COUNTERS[0]] - before[COUNTERS[0]]
+    inprocess = json.loads(_run_inprocess(workdir, backend.base_url))
+    return PageCost(
+        Spread.of([w for w, _ in gunicorn]),
+        Spread.of([b for _, b in gunicorn]),
+        Spread.of(inprocess["cpu_ms"]),
+        len(requests.get(url, timeout=10).content),
+        degraded,
+    )
+
+
+def _run_inprocess(workdir: Path, backend_url: str) -> str:
+    env = service_env("webui", workdir / "inprocess", {"BACKEND_URL": backend_url})
+    env["STATIC_ROOT"] = str(workdir / "direct" / "webui-static")  # collected for the webui
+    argv = [sys.executable, "-m", "bench.inprocess", str(INPROCESS_PAGES), str(ROUNDS)]
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "webui"), str(REPO)])
+    return subprocess.run(
+        argv, env=env, cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+
+
 @contextmanager
 def stack(
     workdir: Path,
@@ -193,13 +225,24 @@ def stack(
             gunicorn_service("webui", workdir / "delayed", {"BACKEND_URL": proxy.url, **knobs})
         )
         for url in (webui.base_url, delayed.base_url):
-            for _ in range(20):  # every worker loads its app and fills its caches
-                urllib.request.urlopen(url + "/", timeout=10).read()  # noqa: S310 - loopback
+            _warm_up(url + "/")
         yield backend, webui, proxy, delayed
+
+
+def _warm_up(url: str, pages: int = 20, patience: float = 60.0) -> None:
+    """`pages` answers 200 in a row, so that every worker has loaded its app and filled its
+    caches. A cold worker on a busy machine can miss its first budget and answer 503."""
+    deadline = time.monotonic() + patience
+    in_a_row = 0
+    while in_a_row < pages:
+        in_a_row = in_a_row + 1 if requests.get(url, timeout=10).status_code == 200 else 0
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer 200 {pages} times in a row in {patience} s")
 
 
 def measure(workdir: Path) -> dict:
     with stack(workdir) as (backend, webui, proxy, delayed_webui):
+        cost = page_cost(workdir, webui, backend)
         patterns = call_patterns(backend.base_url, PATTERN_ROUNDS, "loopback")
         proxy.set_delay(0.2)
         patterns += call_patterns(proxy.url, DELAYED_PATTERN_ROUNDS, "200 ms link")
@@ -223,6 +266,7 @@ def measure(workdir: Path) -> dict:
             if steps[-1].broken():
                 break
     return {
+        "cost": cost,
         "patterns": patterns,
         "side_by_side": side_by_side,
         "delayed": delayed,
@@ -233,6 +277,13 @@ def measure(workdir: Path) -> dict:
 
 def report(result: dict) -> list[tuple[str, bool]]:
     """Print the figures; return the checks (text, passed)."""
+    cost: PageCost = result["cost"]
+    print(f"\nCPU ms per watchlist page, {ROUNDS} rounds: min / median / max")
+    print(f"  webui under gunicorn at {RATE:.0f} pages/s  {cost.webui_gunicorn.text()}")
+    print(f"  backend, its share of those pages    {cost.backend_gunicorn.text()}")
+    print(f"  webui in one process ({INPROCESS_PAGES} pages/round) {cost.webui_inprocess.text()}")
+    print(f"  page {cost.page_bytes / 1000:.1f} KB; degraded pages during the rounds: "
+          f"{cost.degraded:.0f}")  # fmt: skip
     print(f"\n{'one watchlist page, fetched as':46} {'calls':>5} {'bytes':>7} {'p50 ms':>7} "
           f"{'p95 ms':>7}")  # fmt: skip
     for p in result["patterns"]:
@@ -271,6 +322,17 @@ def report(result: dict) -> list[tuple[str, bool]]:
         print(f"no break up to {last.target_rps:.0f} pages/s")
     return [
         (
+            f"webui CPU per watchlist page under gunicorn {cost.webui_gunicorn.median:.2f} ms, "
+            f"in one process {cost.webui_inprocess.median:.2f} ms (medians; target <= "
+            f"{TARGET_PAGE_CPU_MS:.0f} ms), no degraded page among them",
+            max(cost.webui_gunicorn.median, cost.webui_inprocess.median) <= TARGET_PAGE_CPU_MS
+            and not cost.degraded,
+        ),
+        (
+            f"watchlist page {cost.page_bytes / 1000:.1f} KB (target <= {TARGET_PAGE_KB:.0f} KB)",
+            cost.page_bytes <= TARGET_PAGE_KB * 1000,
+        ),
+        (
             f"webui p95 at {RATE:.0f} pages/s {web.run.p95_ms:.1f} ms "
             f"(target <= {TARGET_P95_MS:.0f} ms)",
             web.run.p95_ms <= TARGET_P95_MS,
@@ -290,6 +352,7 @@ def report(result: dict) -> list[tuple[str, bool]]:
 def write(result: dict) -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     serialisable = {
+        "cost": asdict(result["cost"]),
         "patterns": [asdict(p) for p in result["patterns"]],
         "side_by_side": {name: asdict(value) for name, value in result["side_by_side"].items()},
         "delayed": {name: asdict(run) for name, run in result["delayed"].items()},
