@@ -30,6 +30,8 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
+from slo.definitions import load as load_slos
+
 OUTPUT = Path(__file__).resolve().parent / "dashboards" / "stockwatch.json"
 UID = "stockwatch-overview"
 TITLE = "stockwatch overview"
@@ -67,6 +69,28 @@ def webui_counter_rate(metric: str, label: str) -> str:
     )
 
 
+SLOS = load_slos()
+# Burn rate = error ratio / error budget, per SLO (slo:* series: slo/generate.py's rules).
+BUDGET_JOIN = "/ on (slo) group_left () slo:error_budget:ratio"
+# The dashboard's HPA panels read kube-state-metrics' HorizontalPodAutoscaler series.
+HPA = "kube_horizontalpodautoscaler"
+
+
+def burn_rate(window: str) -> Query:
+    """Each SLO's burn rate over `window`, from the generated recording rules."""
+    ratio = f"slo:sli_error:ratio_rate{window}{{{NS}}}"
+    return Query(f"{ratio}\n{BUDGET_JOIN}", f"{{{{slo}}}} {window}")
+
+
+def _objectives() -> str:
+    return "; ".join(f"{slo.name} {slo.objective * 100:g}%" for slo in SLOS.slos)
+
+
+def _pairs(severity: str) -> str:
+    pairs = SLOS.page if severity == "page" else SLOS.ticket
+    return " or ".join(f"{p.burn_rate:g}x over {p.long} and {p.short}" for p in pairs)
+
+
 CHAOS_EXPERIMENTS = (
     "sum by (kind) (chaos_controller_manager_chaos_experiments"
     f'{{{NS}, phase=~"running|injecting"}}) > 0'
@@ -74,8 +98,9 @@ CHAOS_EXPERIMENTS = (
 
 # Where a panel's data comes from decides how tests/monitoring proves its queries: "app" series
 # come from a live backend/webui/loadgen scrape, "kubernetes" ones from synthetic cAdvisor and
-# kube-state-metrics series in promtool unit tests, "node" ones from a local node-exporter.
-Source = Literal["app", "kubernetes", "node"]
+# kube-state-metrics series in promtool unit tests, "node" ones from a local node-exporter, and
+# "slo" ones from raw load generator series through the generated SLO rules, in promtool.
+Source = Literal["app", "kubernetes", "node", "slo"]
 
 
 @dataclass(frozen=True)
@@ -362,6 +387,87 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
                         "1 - sum by (instance) (node_memory_MemAvailable_bytes)"
                         " / sum by (instance) (node_memory_MemTotal_bytes)",
                         "{{instance}} memory",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    (
+        "SLOs: error budgets and burn rates",
+        (
+            PanelSpec(
+                "Error budget remaining",
+                f"Share of each SLO's {SLOS.period_days}-day error budget not yet spent, from the "
+                f"load generator's requests (slo/slos.yaml: {_objectives()}). 100% is an "
+                "untouched budget, 0 a spent one (the axis stops at 0). Computed over the data "
+                "Prometheus keeps: a lab holding 7 days shows the budget spent in those days.",
+                "percentunit",
+                "slo",
+                (
+                    Query(
+                        f"1 - slo:sli_error:ratio_rate{SLOS.period}{{{NS}}}\n{BUDGET_JOIN}",
+                        "{{slo}}",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "Burn rate, paging windows",
+                "How fast each SLO spends its error budget (error ratio / budget; 1 spends "
+                f"exactly the budget in {SLOS.period_days} days) over 5 minutes and 1 hour. "
+                f"ErrorBudgetBurnFast pages at {_pairs('page')}.",
+                "short",
+                "slo",
+                (burn_rate("5m"), burn_rate("1h")),
+            ),
+            PanelSpec(
+                "Burn rate, ticket windows",
+                "The same burn rate over 6 hours, 1 day and 3 days: slow leaks a page would not "
+                f"catch. ErrorBudgetBurnSlow files a ticket at {_pairs('ticket')}.",
+                "short",
+                "slo",
+                (burn_rate("6h"), burn_rate("1d"), burn_rate("3d")),
+            ),
+        ),
+    ),
+    (
+        "Kubernetes: autoscaling",
+        (
+            PanelSpec(
+                "HPA desired vs current replicas",
+                "Replicas each HorizontalPodAutoscaler wants and what its Deployment runs "
+                "(kube-state-metrics). Desired above current: pods are starting (or cannot be "
+                "scheduled). The HPAs scale up within one 15 s sync and down one pod a minute "
+                "after 5 quiet minutes (kustomize/base/*/horizontalpodautoscaler.yaml).",
+                "short",
+                "kubernetes",
+                (
+                    Query(
+                        f"sum by (horizontalpodautoscaler) ({HPA}_status_desired_replicas{{{NS}}})",
+                        "{{horizontalpodautoscaler}} desired",
+                    ),
+                    Query(
+                        f"sum by (horizontalpodautoscaler) ({HPA}_status_current_replicas{{{NS}}})",
+                        "{{horizontalpodautoscaler}} current",
+                    ),
+                ),
+            ),
+            PanelSpec(
+                "HPA CPU utilisation vs target",
+                "The CPU utilisation each HorizontalPodAutoscaler last read from metrics-server "
+                "(average over its pods, as a percentage of their CPU requests) and its target. "
+                "Above the target it adds pods.",
+                "percent",
+                "kubernetes",
+                (
+                    Query(
+                        f"sum by (horizontalpodautoscaler) ({HPA}_status_target_metric"
+                        f'{{{NS}, metric_name="cpu", metric_target_type="utilization"}})',
+                        "{{horizontalpodautoscaler}} current",
+                    ),
+                    Query(
+                        f"sum by (horizontalpodautoscaler) ({HPA}_spec_target_metric"
+                        f'{{{NS}, metric_name="cpu", metric_target_type="utilization"}})',
+                        "{{horizontalpodautoscaler}} target",
                     ),
                 ),
             ),

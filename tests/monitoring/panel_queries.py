@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -40,12 +41,13 @@ def assert_promql(
     eval_time: str,
     expected: list[tuple[dict[str, str], float]],
     folder: Path,
+    rule_files: Sequence[Path] = (),
 ) -> None:
     """`expr` at `eval_time` over `series` (promtool notation, one sample every 15s) returns
-    exactly `expected`, checked by `promtool test rules`; an empty `expected` means no series at
-    all, which Grafana shows as "No data"."""
+    exactly `expected`, checked by `promtool test rules` with `rule_files` loaded; an empty
+    `expected` means no series at all, which Grafana shows as "No data"."""
     test = {
-        "rule_files": [],
+        "rule_files": [str(path) for path in rule_files],
         "evaluation_interval": "15s",
         "tests": [
             {

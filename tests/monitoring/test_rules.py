@@ -18,6 +18,9 @@ REQUIRED_ALERTS = {
     "PodRestartingRepeatedly",
     "CPUThrottlingHigh",
     "WebuiServingDegradedPages",
+    # Multi-window multi-burn-rate alerts on every SLO (slo/slos.yaml).
+    "ErrorBudgetBurnFast",
+    "ErrorBudgetBurnSlow",
 }
 
 

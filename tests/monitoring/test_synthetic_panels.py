@@ -14,6 +14,9 @@ POD_CGROUP = {"container": "", "image": ""}
 BACKEND_0 = {**APP, "pod": "backend-0"}
 BACKEND_1 = {**APP, "pod": "backend-1"}
 WEBUI_1 = {**APP, "pod": "webui-1"}
+HPA_BACKEND = {**APP, "horizontalpodautoscaler": "backend"}
+HPA_WEBUI = {**APP, "horizontalpodautoscaler": "webui"}
+HPA_CPU = {"metric_name": "cpu", "metric_target_type": "utilization"}
 # Sampled every 15s. backend-1 is under a StressChaos whose stress-ng runs in the pod's cgroup
 # but outside its container: the pod uses 0.5 cores, its container 0.1. Its container restarted
 # once, and one of the two backend replicas is not ready. backend-0 no longer exists.
@@ -67,6 +70,25 @@ INPUT_SERIES: list[tuple[str, dict[str, str], str]] = [
     ("kube_deployment_status_replicas_ready", {**APP, "deployment": "backend"}, "2x8 1x32"),
     ("kube_deployment_spec_replicas", {**APP, "deployment": "backend"}, "2x40"),
     ("kube_deployment_status_replicas_ready", {**OTHER, "deployment": "coredns"}, "2x40"),
+    # kube-state-metrics on the HorizontalPodAutoscalers: the backend's scales out under load.
+    ("kube_horizontalpodautoscaler_status_desired_replicas", {**HPA_BACKEND}, "3x8 5x32"),
+    ("kube_horizontalpodautoscaler_status_current_replicas", {**HPA_BACKEND}, "3x12 5x28"),
+    ("kube_horizontalpodautoscaler_status_desired_replicas", {**HPA_WEBUI}, "3x40"),
+    ("kube_horizontalpodautoscaler_status_current_replicas", {**HPA_WEBUI}, "3x40"),
+    (
+        "kube_horizontalpodautoscaler_status_target_metric",
+        {**HPA_BACKEND, **HPA_CPU},
+        "20x8 140x32",
+    ),
+    ("kube_horizontalpodautoscaler_spec_target_metric", {**HPA_BACKEND, **HPA_CPU}, "70x40"),
+    ("kube_horizontalpodautoscaler_status_target_metric", {**HPA_WEBUI, **HPA_CPU}, "15x40"),
+    ("kube_horizontalpodautoscaler_spec_target_metric", {**HPA_WEBUI, **HPA_CPU}, "70x40"),
+    # An HPA in another namespace stays out.
+    (
+        "kube_horizontalpodautoscaler_status_desired_replicas",
+        {**OTHER, "horizontalpodautoscaler": "x"},
+        "9x40",
+    ),
     # backend → Yahoo failures: a loopback run has no Yahoo that could fail.
     (
         "stockwatch_upstream_errors_total",
@@ -91,6 +113,22 @@ EXPECTED: dict[tuple[str, str], list[tuple[dict[str, str], float]]] = {
     ("CPU throttling", "{{pod}}/{{container}}"): [
         ({"pod": "backend-1", "container": "backend"}, 0.5),
         ({"pod": "webui-1", "container": "webui"}, 0),
+    ],
+    ("HPA desired vs current replicas", "{{horizontalpodautoscaler}} desired"): [
+        ({"horizontalpodautoscaler": "backend"}, 5),
+        ({"horizontalpodautoscaler": "webui"}, 3),
+    ],
+    ("HPA desired vs current replicas", "{{horizontalpodautoscaler}} current"): [
+        ({"horizontalpodautoscaler": "backend"}, 5),
+        ({"horizontalpodautoscaler": "webui"}, 3),
+    ],
+    ("HPA CPU utilisation vs target", "{{horizontalpodautoscaler}} current"): [
+        ({"horizontalpodautoscaler": "backend"}, 140),
+        ({"horizontalpodautoscaler": "webui"}, 15),
+    ],
+    ("HPA CPU utilisation vs target", "{{horizontalpodautoscaler}} target"): [
+        ({"horizontalpodautoscaler": "backend"}, 70),
+        ({"horizontalpodautoscaler": "webui"}, 70),
     ],
     ("Upstream errors and stale responses", "backend → {{provider}} {{reason}}"): [
         ({"provider": "yfinance", "reason": "rate_limited"}, 1),
