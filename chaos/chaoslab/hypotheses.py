@@ -1,4 +1,5 @@
-"""Steady-state hypotheses and impact metrics, loaded from chaos/hypotheses.yaml."""
+"""Steady-state hypotheses and impact metrics, loaded from chaos/hypotheses.yaml; a hypothesis
+that names an SLO takes its query and threshold from slo/slos.yaml."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import yaml
 
 from chaoslab.units import DISPLAY
+from slo.definitions import SLO_FILE, SLOError, SLOFile
+from slo.definitions import load as load_slos
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -88,6 +91,8 @@ class HypothesisFile:
     settings: LabSettings
     hypotheses: tuple[Hypothesis, ...]
     impact: tuple[ImpactMetric, ...]
+    # The SLOs the hypotheses name; the runner prices every experiment against them.
+    slos: SLOFile | None = None
 
 
 class HypothesisError(ValueError):
@@ -111,7 +116,29 @@ def _unit(entry: dict, where: str) -> str:
     return unit
 
 
-def _hypothesis(entry: dict, where: str) -> Hypothesis:
+def _from_slo(entry: dict, where: str, slos: SLOFile) -> dict:
+    """The entry completed from the SLO it names: query, op, threshold, unit, description.
+    Setting any of those beside `slo` would be a second definition of the SLO, so it fails."""
+    defined_twice = sorted({"query", "op", "threshold", "unit"} & set(entry))
+    if defined_twice:
+        raise HypothesisError(
+            f"{where}: {', '.join(defined_twice)} come from slo {entry['slo']!r}; remove them"
+        )
+    try:
+        slo = slos.get(str(entry["slo"]))
+    except SLOError as error:
+        raise HypothesisError(f"{where}: {error}") from None
+    query, op, threshold, unit = slo.hypothesis
+    description = slo.description
+    if entry.get("baseline_factor") is not None:
+        description += f" And within {entry['baseline_factor']:g} x its baseline."
+    return {"description": description, **entry, "query": query, "op": op,
+            "threshold": threshold, "unit": unit}  # fmt: skip
+
+
+def _hypothesis(entry: dict, where: str, slos: SLOFile) -> Hypothesis:
+    if "slo" in entry:
+        entry = _from_slo(entry, where, slos)
     op = str(_require(entry, "op", where))
     if op not in OPERATORS:
         raise HypothesisError(f"{where}: op '{op}' is not one of {', '.join(OPERATORS)}")
@@ -132,7 +159,11 @@ def _hypothesis(entry: dict, where: str) -> Hypothesis:
     )
 
 
-def _impact(entry: dict, where: str) -> ImpactMetric:
+def _impact(entry: dict, where: str, slos: SLOFile) -> ImpactMetric:
+    if "slo" in entry:
+        # The SLO's own probe, charted: its query and unit, never a second copy of them.
+        completed = _from_slo(entry, where, slos)
+        entry = {**entry, "query": completed["query"], "unit": completed["unit"]}
     peak = str(_require(entry, "peak", where))
     if peak not in ("max", "min"):
         raise HypothesisError(f"{where}: peak '{peak}' is neither 'max' nor 'min'")
@@ -147,9 +178,11 @@ def _impact(entry: dict, where: str) -> ImpactMetric:
     )
 
 
-def load_hypotheses(path: Path) -> HypothesisFile:
-    """Parse and check the hypotheses file; raise HypothesisError naming the file and entry."""
+def load_hypotheses(path: Path, slo_file: Path = SLO_FILE) -> HypothesisFile:
+    """Parse and check the hypotheses file (and the SLOs its hypotheses name); raise
+    HypothesisError naming the file and entry."""
     document = yaml.safe_load(path.read_text()) or {}
+    slos = load_slos(slo_file)
     raw_settings = document.get("settings") or {}
     unknown = set(raw_settings) - set(LabSettings.__dataclass_fields__)
     if unknown:
@@ -161,15 +194,15 @@ def load_hypotheses(path: Path) -> HypothesisFile:
         )
     settings = LabSettings(**raw_settings)
     hypotheses = tuple(
-        _hypothesis(e, f"{path}: hypotheses[{i}]")
+        _hypothesis(e, f"{path}: hypotheses[{i}]", slos)
         for i, e in enumerate(document.get("hypotheses") or [])
     )
     if not hypotheses:
         raise HypothesisError(f"{path}: no hypotheses defined")
     impact = tuple(
-        _impact(e, f"{path}: impact[{i}]") for i, e in enumerate(document.get("impact") or [])
+        _impact(e, f"{path}: impact[{i}]", slos) for i, e in enumerate(document.get("impact") or [])
     )
     names = [h.name for h in hypotheses]
     if len(set(names)) != len(names):
         raise HypothesisError(f"{path}: hypothesis names must be unique, got {names}")
-    return HypothesisFile(settings, hypotheses, impact)
+    return HypothesisFile(settings, hypotheses, impact, slos)

@@ -42,6 +42,17 @@ class PrometheusClient:
 
     def query_range(self, query: str, start: float, end: float, step: float) -> Series:
         """The single series `query` returns over [start, end]; {} when it returns none."""
+        result = self.query_range_labelled(query, start, end, step)
+        if len(result) > 1:
+            raise PrometheusError(
+                f"query returned {len(result)} series; aggregate it to one:\n  {query}"
+            )
+        return result[0][1] if result else {}
+
+    def query_range_labelled(
+        self, query: str, start: float, end: float, step: float
+    ) -> list[tuple[dict[str, str], Series]]:
+        """Every series `query` returns over [start, end], each with its labels."""
         params = {"query": query, "start": start, "end": end, "step": step}
         response = self._get("/api/v1/query_range", params)
         body = (
@@ -52,15 +63,14 @@ class PrometheusClient:
         if response.status_code != 200 or body.get("status") != "success":
             reason = body.get("error", response.text[:200])
             raise PrometheusError(f"query failed ({response.status_code}): {reason}\n  {query}")
-        result = body["data"]["result"]
-        if len(result) > 1:
-            raise PrometheusError(
-                f"query returned {len(result)} series; aggregate it to one:\n  {query}"
-            )
-        if not result:
-            return {}
         # NaN (e.g. a ratio of two zero rates) is no data, not a value.
-        return {round(float(t), 3): float(v) for t, v in result[0]["values"] if v.lower() != "nan"}
+        return [
+            (
+                item["metric"],
+                {round(float(t), 3): float(v) for t, v in item["values"] if v.lower() != "nan"},
+            )
+            for item in body["data"]["result"]
+        ]
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chaoslab import charts
+from chaoslab import budget, charts
 from chaoslab.hypotheses import Hypothesis, HypothesisFile
 from chaoslab.narrative import failure_pattern, recovery_mechanism, since
 from chaoslab.results import ExperimentResult
@@ -244,6 +244,8 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
             f"| {m.title} | {show(p.baseline, m.unit)} | {m.peak} {show(p.value, m.unit)} | "
             f"{since(timeline, p.at)} |"
         )
+    if result.budget is not None:
+        lines += ["", *budget.section(result.budget, timeline, analysis.recovery.recovered_at)]
     lines += [
         "", "### Observed failure pattern", "", failure_pattern(result, spec),
         "", "### How it recovered", "", recovery_mechanism(result), "", "### Pod timeline", "",
@@ -273,6 +275,21 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
     return lines
 
 
+def _budget_overview(results: Sequence[ExperimentResult], spec: HypothesisFile) -> list[str]:
+    """Each experiment's error-budget bill in one table (when the SLOs were priced)."""
+    if spec.slos is None or not any(r.budget is not None for r in results):
+        return []
+    return [
+        f"Error budget: what each experiment cost the SLOs of slo/slos.yaml, as a share of "
+        f"their {spec.slos.period_days}-day budget at the measured traffic; an experiment may "
+        f"spend at most {spec.slos.experiment_allowance * 100:g} % (docs/monitoring.md, "
+        "'SLOs and error budgets').",
+        "",
+        *budget.summary_rows([(r.experiment.name, r.budget) for r in results]),
+        "",
+    ]
+
+
 def write_report(
     run_dir: Path,
     results: Sequence[ExperimentResult],
@@ -296,6 +313,7 @@ def write_report(
         "|---|---|---|---|---|" + "---|" * len(headings),
         *[_summary_row(r, spec) for r in results],
         "",
+        *_budget_overview(results, spec),
         "Verdicts: an experiment passes when every hypothesis *held* (never violated) or "
         f"*recovered* (violated for at most {settings.violation_budget_seconds}s in all, then "
         "stable again), and the target pods were back to their ready count with no stretch "

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chaoslab.analysis import Analysis, Series, Timeline
 from chaoslab.experiments import Experiment
 from chaoslab.pods import PodEvent
+
+if TYPE_CHECKING:  # chaoslab.budget reads results through chaoslab.narrative
+    from chaoslab.budget import ExperimentBudget
 
 PASSED, FAILED, BASELINE_FAILED, ABORTED = "passed", "failed", "baseline failed", "aborted"
 
@@ -27,6 +31,8 @@ class ExperimentResult:
     grafana_screenshots: list[tuple[str, str, str]] = field(default_factory=list)
     # (caption, file name inside the experiment's report folder) of each web dashboard picture
     webui_screenshots: list[tuple[str, str]] = field(default_factory=list)
+    # The experiment priced in error budget (chaoslab.budget), when the SLOs were known.
+    budget: ExperimentBudget | None = None
     error: str | None = None
     interrupted: bool = False  # Ctrl-C or SIGTERM: the lab stops after this experiment
 

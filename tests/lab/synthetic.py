@@ -18,7 +18,8 @@ REQUESTS_PER_SECOND = 10
 NAMESPACE = "stock-monitoring"
 T0 = 1767607200  # 2026-01-05 10:00:00 UTC: fixed, so the sample report is reproducible
 MIB = 2**20
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, math.inf)
+# Edges at the SLO thresholds (0.25 s API, 1.5 s pages), as servicekit/latency.py has them.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0, math.inf)
 # Cumulative share of requests answered within each bucket bound.
 FAST = {0.005: 0.02, 0.01: 0.1, 0.025: 0.35, 0.05: 0.7, 0.1: 0.97, 0.25: 0.995, 0.5: 1.0}
 THROTTLED = {0.05: 0.2, 0.1: 0.45, 0.25: 0.7, 0.5: 0.85, 1.0: 0.98, 2.5: 1.0}
@@ -41,6 +42,8 @@ class Scenario:
     pod_cpu: Callable[[float], dict[str, float]]  # cores per live pod
     snapshots: list[Snapshot]
     deleted_pods: Callable[[float], list[str]] = lambda t: []  # gone, still in cAdvisor
+    # Alerts Prometheus would show in its ALERTS series: (alertname, alertstate, labels).
+    alerts: Callable[[float], list[tuple[str, str, dict[str, str]]]] = lambda t: []
 
 
 def pod_kill() -> Scenario:
@@ -98,6 +101,13 @@ def cpu_stress() -> Scenario:
             ("backend-5c4e-a", "backend-5c4e-b"), 0.5 if stressed[0] <= t < stressed[1] else 0.12
         ),
         snapshots=[],
+        # Throttling above 25 % from the start of the stress: CPUThrottlingHigh goes pending,
+        # and its `for: 5m` outlasts the 2-minute fault, so it never fires.
+        alerts=lambda t: (
+            [("CPUThrottlingHigh", "pending", {"namespace": NAMESPACE, "pod": "backend-5c4e-a"})]
+            if stressed[0] + 15 <= t < stressed[1] + 60
+            else []
+        ),
     )
 
 
@@ -157,6 +167,12 @@ def _samples(scenario: Scenario) -> Iterator[tuple[str, float, float]]:
             yield _series("container_memory_working_set_bytes", **labels), 400 * MIB, at
         deployment = {"namespace": NAMESPACE, "deployment": "backend"}
         yield _series("kube_deployment_spec_replicas", **deployment), 2, at
+        # The backend's HorizontalPodAutoscaler, at its minimum of 2 throughout.
+        hpa = {"namespace": NAMESPACE, "horizontalpodautoscaler": "backend"}
+        yield _series("kube_horizontalpodautoscaler_spec_min_replicas", **hpa), 2, at
+        yield _series("kube_horizontalpodautoscaler_status_desired_replicas", **hpa), 2, at
+        for name, state, labels in scenario.alerts(middle):
+            yield _series("ALERTS", alertname=name, alertstate=state, **labels), 1, at
         available = _series("kube_deployment_status_replicas_available", **deployment)
         yield available, scenario.available(middle), at
 

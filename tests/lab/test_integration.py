@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from chaoslab.analysis import analyse
+from chaoslab.budget import SLOCost, price
 from chaoslab.config import REPO
 from chaoslab.hypotheses import LabSettings, load_hypotheses
 from chaoslab.pods import pod_events, readiness
@@ -73,6 +74,7 @@ def results(prometheus: PrometheusClient) -> dict[str, ExperimentResult]:
         result.analysis = analyse(SPEC, result.hypothesis_series, result.impact_series, t,
                                   readiness(scenario.snapshots, t.chaos_start))  # fmt: skip
         result.status = PASSED if result.analysis.passed else FAILED
+        result.budget = price(SPEC.slos, prometheus, t)
         result.pod_events = pod_events(scenario.snapshots)
         result.notes.append("No dashboard screenshot: synthetic data, no Grafana involved.")
         measured[scenario.experiment.name] = result
@@ -166,6 +168,56 @@ def test_cpu_stress_peak_cpu_is_both_pods_at_their_limit(results):
     found = peaks(results["cpu-stress"])
     assert found["cpu"] == pytest.approx(1.0, rel=0.02)
     assert found["ready_replicas"] == 2
+
+
+def costs(result: ExperimentResult) -> dict[str, SLOCost]:
+    return {cost.slo.name: cost for cost in result.budget.costs}
+
+
+def test_pod_kill_is_priced_by_its_failed_requests(results):
+    result = results["pod-kill"]
+    window = result.timeline.end - result.timeline.chaos_start  # 210 s at 10 requests/s
+    backend = costs(result)["api-availability"]
+    # 20 % of one 15 s scrape interval's 150 requests failed: about 30.
+    assert backend.requests == pytest.approx(10 * window, rel=0.05)
+    assert backend.bad == pytest.approx(30, rel=0.15)
+    # 30 failures / (0.1 % of 2100 requests per 210 s, over 30 days): about 0.12 % of the budget.
+    expected = backend.bad * window / (0.001 * backend.requests * 30 * 86400)
+    assert backend.consumed == pytest.approx(expected)
+    assert 0.001 < backend.consumed < 0.0015
+    # A 1 % 5-minute error ratio is a 10x burn: far below the 14.4x a page needs on both windows.
+    assert 5 < backend.peak_short < 14.4
+    assert backend.peak_long < backend.peak_short
+    assert costs(result)["webui-availability"].bad == pytest.approx(0, abs=0.01)
+    assert result.budget.within_allowance
+
+
+def test_cpu_stress_is_priced_by_its_slow_requests(results):
+    result = results["cpu-stress"]
+    latency = costs(result)["api-latency"]
+    # 30 % of the requests slower than 250 ms for the two stressed minutes: about 350 of 3000.
+    assert 300 < latency.bad < 400
+    assert costs(result)["api-availability"].bad == pytest.approx(0, abs=0.01)
+    assert latency.consumed < result.budget.allowance
+    # Two slow minutes in a 5-minute window: 2/5 x 30 % = 12 % slow, a 2.4x burn of the 5 %
+    # budget; a full 5 minutes of it would be 6x.
+    assert 2 < latency.peak_short < 3
+
+
+def test_the_alerts_prometheus_raised_are_listed_with_their_moments(results):
+    (alert,) = results["cpu-stress"].budget.alerts
+    assert (alert.alertname, alert.firing_at) == ("CPUThrottlingHigh", None)
+    assert since_injection(results["cpu-stress"], alert.pending_at) == 30
+    assert results["pod-kill"].budget.alerts == ()
+
+
+def test_report_prices_every_experiment_in_error_budget(report):
+    text = report.read_text()
+    assert "| experiment | worst SLO | budget consumed | alerts that fired | verdict |" in text
+    assert "| pod-kill | `api-availability` |" in text
+    assert text.count("### Error budget") == 2
+    assert "- `CPUThrottlingHigh` (pod=backend-5c4e-a): pending +30s, firing never fired" in text
+    assert "within the 1 % allowance" in text
 
 
 def test_report_has_summary_sections_charts_and_raw_series(report):

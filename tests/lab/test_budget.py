@@ -1,0 +1,78 @@
+"""SLOs in the chaos lab: hypotheses that name an SLO take its threshold from slo/slos.yaml, and
+the arithmetic that prices an experiment in error budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chaoslab.budget import ExperimentBudget, SLOCost, consumed_share, verdict
+from chaoslab.config import REPO
+from chaoslab.hypotheses import HypothesisError, load_hypotheses
+
+from slo.definitions import load as load_slos
+
+SLOS = load_slos()
+HYPOTHESES = REPO / "chaos" / "hypotheses.yaml"
+MONTH = 30 * 86400
+
+
+def write(tmp_path: Path, hypotheses: str) -> Path:
+    path = tmp_path / "hypotheses.yaml"
+    path.write_text(f"hypotheses:\n{hypotheses}")
+    return path
+
+
+def test_slo_hypotheses_take_query_and_threshold_from_the_slo_file():
+    spec = load_hypotheses(HYPOTHESES)
+    by_name = {h.name: h for h in spec.hypotheses}
+    assert (by_name["availability"].op, by_name["availability"].threshold) == (
+        ">=",
+        SLOS.get("api-availability").objective,
+    )
+    assert by_name["p95_latency"].threshold == SLOS.get("api-latency").threshold_seconds
+    assert by_name["webui_p95"].threshold == SLOS.get("webui-latency").threshold_seconds
+    assert by_name["p95_latency"].baseline_factor == 5
+    assert spec.slos == SLOS
+
+
+def test_a_threshold_beside_an_slo_is_a_second_definition_and_refused(tmp_path):
+    path = write(
+        tmp_path, "  - name: availability\n    slo: api-availability\n    threshold: 0.99\n"
+    )
+    with pytest.raises(HypothesisError, match=r"hypotheses\[0\]: threshold come from slo"):
+        load_hypotheses(path)
+
+
+def test_an_unknown_slo_is_refused_naming_the_known_ones(tmp_path):
+    path = write(tmp_path, "  - name: availability\n    slo: api-uptime\n")
+    with pytest.raises(HypothesisError, match=r"no SLO named 'api-uptime'.*api-availability"):
+        load_hypotheses(path)
+
+
+def test_a_total_outage_of_six_minutes_costs_a_seventh_of_a_99_9_budget():
+    # 30 days at 99.9 % allow 43.2 minutes of total outage; 6 minutes are 13.9 % of that.
+    slo = SLOS.get("api-availability")
+    share = consumed_share(bad=1800, requests=1800, window_seconds=360, slo=slo, period=MONTH)
+    assert share == pytest.approx(6 / 43.2)
+
+
+def test_the_budget_scales_with_the_measured_traffic():
+    # The same 4 failed requests cost four times as much at a quarter of the traffic.
+    slo = SLOS.get("api-availability")
+    busy = consumed_share(bad=4, requests=4 * 1200, window_seconds=240, slo=slo, period=MONTH)
+    quiet = consumed_share(bad=4, requests=1200, window_seconds=240, slo=slo, period=MONTH)
+    assert quiet == pytest.approx(4 * busy)
+
+
+def test_no_traffic_costs_nothing():
+    assert consumed_share(0, 0, 240, SLOS.get("api-availability"), MONTH) == 0
+
+
+@pytest.mark.parametrize(("consumed", "word"), [(0.004, "within"), (0.02, "**over**")])
+def test_the_verdict_compares_the_worst_slo_with_the_allowance(consumed, word):
+    cost = SLOCost(SLOS.get("api-latency"), 1000, 5, consumed, 2.0, 0.5)
+    quiet = SLOCost(SLOS.get("api-availability"), 1000, 0, 0.0, 0.0, 0.0)
+    budget = ExperimentBudget((quiet, cost), (), SLOS.experiment_allowance, 240)
+    assert budget.worst is cost
+    assert verdict(budget).startswith(f"{word} the 1 % allowance (worst: api-latency")
