@@ -3,7 +3,9 @@
 # every call names the kind context, so these targets never touch another cluster.
 
 # Chaos Mesh chart 2.8.3 (released 2026-06-09): the newest release; ../shared/schemas/chaos-mesh
-# holds the CRDs of this version, which tests/chaos validates against.
+# holds the CRDs of this version, which tests/chaos validates against. Advisories checked 2026-12-07
+# (Chaos Mesh's GitHub advisories): GHSA-2gg8-85m5-8r2p (CVE-2025-59358) fixed in 2.7.3; none
+# against 2.8.3.
 CHAOS_MESH_VERSION := 2.8.3
 CHAOS_MESH_NAMESPACE := chaos-mesh
 CHAOS_MESH_VALUES := chaos/chaos-mesh-values.yaml
