@@ -36,6 +36,21 @@ CONTENT_HEIGHT_JS = """() => {
 }"""
 
 
+# After the window grows: scroll every scrolled element by a pixel and back, so a page that decides
+# what is in view on scroll events (Grafana 7.5 does, to load panels lazily) looks again.
+NUDGE_JS = """() => {
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollTop) {
+      const top = el.scrollTop;
+      el.scrollTop = top + 1;
+      el.scrollTop = top;
+      el.dispatchEvent(new Event('scroll'));
+    }
+  }
+  window.dispatchEvent(new Event('resize'));
+}"""
+
+
 class ScreenshotError(RuntimeError):
     """No picture: Chromium is missing or failed, the page never drew, or the capture is blank or
     cut; the message says which."""
@@ -159,6 +174,7 @@ def capture_page(
                     if content != height:  # panels below the fold draw once they are in view
                         height, settled = content, 0
                         page.set_viewport_size({"width": width, "height": height})
+                        page.evaluate(NUDGE_JS)
                     state = _state(page, probe_js)
                     settled = 0 if state.pending else settled + 1
                     if settled < 2 and time.monotonic() - started > deadline:

@@ -51,7 +51,7 @@ PANELS_DRAWN_JS = """() => {
       '.panel-content, [data-testid="data-testid panel content"]') || item;
     const text = content.innerText || '';
     if (loading) result.pending.push(`${title} (loading)`);
-    else if (/No data/i.test(text) && !content.querySelector('canvas')) result.empty.push(title);
+    else if (/No data/i.test(text)) result.empty.push(title);  // 7.5's graph keeps its canvas
     else if ([...content.querySelectorAll('canvas')].some(inked)) result.drawn += 1;
     else if (!content.querySelector('canvas') && text.trim()) result.drawn += 1;
     else result.pending.push(`${title} (not drawn)`);
