@@ -20,8 +20,8 @@ backend_gunicorn = cd backend && DJANGO_DEBUG=true PRICE_PROVIDER=$(PRICE_PROVID
 	GUNICORN_BIND=127.0.0.1:8000 METRICS_BIND=127.0.0.1:9000 PROMETHEUS_MULTIPROC_DIR=$(1) \
 	exec ../$(BIN)/gunicorn -c gunicorn.conf.py --reload backend_site.wsgi
 
-bench: ## Benchmark the backend vs a bare WSGI app, then the webui (make bench-webui) on loopback
+bench: ## CPU per request and speed: backend vs Django floor and bare WSGI; then the webui (bench/README.md)
 	$(venv)
 	$(call need,wrk,Install it (Debian: apt-get install wrk).)
-	$(call say,benchmark: backend vs bare WSGI hello-world, then the webui (a few minutes; results in $(ARTIFACTS)/backend/ and $(ARTIFACTS)/webui/))
+	$(call say,benchmark: CPU per request of the backend and the webui on loopback (about 10 minutes; results in $(ARTIFACTS)/backend/ and $(ARTIFACTS)/webui/))
 	@PYTHONPATH=. $(BIN)/python -m bench
