@@ -43,5 +43,7 @@ def test_the_grafana_pin_is_not_a_release_cve_2026_76154_affects(path):
 
 def test_docs_name_the_images_the_monitoring_overlay_runs():
     table = (REPO / "docs" / "monitoring.md").read_text()
-    documented = set(re.findall(r"^\| [^|]+ \| `([^`]+:[^`]+)` \|", table, re.MULTILINE))
+    # Rows of the "What runs" table: a component, then its image (registry/name:tag, no spaces).
+    image = r"[a-z0-9.-]+(?:/[a-z0-9._-]+)+:[\w.-]+"
+    documented = set(re.findall(rf"^\| [^|]+ \| `({image})` \|", table, re.MULTILINE))
     assert documented and documented <= monitoring_images()
