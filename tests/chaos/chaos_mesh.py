@@ -12,6 +12,7 @@ from chaoslab.experiments import parse_duration
 from scheduling import EMBED_KEYS
 
 from tests.support.render import REPO, overlay, pod_templates
+from tests.support.selectors import labels_match
 
 EXPERIMENTS_DIR = REPO / "chaos" / "experiments"
 CHAOS_OVERLAY = overlay("chaos")
@@ -50,11 +51,14 @@ def load_experiments() -> dict[str, tuple[Path, dict]]:
 
 
 def _selects(selector: dict, namespace: str, labels: dict[str, str]) -> bool:
+    """Chaos Mesh's PodSelectorSpec: its label and expression selectors are a LabelSelector's."""
     if namespace not in selector.get("namespaces", []):
         return False
-    return all(
-        labels.get(key) == value for key, value in selector.get("labelSelectors", {}).items()
-    )
+    label_selector = {
+        "matchLabels": selector.get("labelSelectors"),
+        "matchExpressions": selector.get("expressionSelectors"),
+    }
+    return labels_match(label_selector, labels)
 
 
 def selected_workloads(selector: dict, objects: list[dict]) -> set[tuple[str, str]]:

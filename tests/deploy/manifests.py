@@ -1,4 +1,5 @@
-"""Small readers for rendered objects: namespaces, label selectors, pods and their ports."""
+"""Small readers for rendered objects: namespaces, autoscalers, pods and their ports (label
+selectors: tests/support/selectors.py; a container's environment: tests/support/cluster_env.py)."""
 
 from __future__ import annotations
 
@@ -63,26 +64,6 @@ def name_of(obj: dict) -> str:
     return f"{obj['kind']} {namespace_of(obj) or '-'}/{obj['metadata']['name']}"
 
 
-def labels_match(selector: dict, labels: dict) -> bool:
-    """Whether a LabelSelector ({matchLabels, matchExpressions}) selects `labels`."""
-    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
-        return False
-    return all(_expression_matches(e, labels) for e in selector.get("matchExpressions") or [])
-
-
-def _expression_matches(expression: dict, labels: dict) -> bool:
-    key, operator = expression["key"], expression["operator"]
-    if operator == "In":
-        return labels.get(key) in expression["values"]
-    if operator == "NotIn":
-        return labels.get(key) not in expression["values"]
-    if operator == "Exists":
-        return key in labels
-    if operator == "DoesNotExist":
-        return key not in labels
-    raise ValueError(f"unknown label selector operator {operator!r}")
-
-
 def pods(objects: list[dict], namespace: str | None = None) -> list[tuple[dict, dict]]:
     """(workload, pod template) pairs, optionally only those of one namespace."""
     return [
@@ -108,19 +89,3 @@ def container_ports(template: dict) -> list[dict]:
 def exposes(template: dict, port: int | str) -> bool:
     """Whether a pod has a container port with this number or name."""
     return any(port in (p.get("containerPort"), p.get("name")) for p in container_ports(template))
-
-
-def container_env(objects: list[dict], namespace: str | None, container: dict) -> dict:
-    """What a container's environment holds: envFrom ConfigMap values, then env entries on top
-    (None for values that come from a Secret or a field reference)."""
-    config_maps = {
-        cm["metadata"]["name"]: cm.get("data", {})
-        for cm in by_kind(objects, "ConfigMap")
-        if namespace_of(cm) == namespace
-    }
-    env: dict[str, str | None] = {}
-    for source in container.get("envFrom", []):
-        env.update(config_maps.get(source.get("configMapRef", {}).get("name"), {}))
-    for entry in container.get("env", []):
-        env[entry["name"]] = entry.get("value")
-    return env

@@ -10,13 +10,13 @@ from tests.deploy.manifests import (
     autoscaler_of,
     containers,
     find,
-    labels_match,
     name_of,
     namespace_of,
     pod_labels,
 )
 from tests.deploy.test_policies import quantity, serving_deployments
 from tests.support.render import by_kind
+from tests.support.selectors import labels_match
 
 METRICS_SERVER = ("kube-system", "metrics-server")
 # Losing one pod must leave enough to keep the SLO: a third of the capacity, not half.

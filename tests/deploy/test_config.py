@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from tests.deploy.contract import service_variables
-from tests.deploy.manifests import container_env, namespace_of
+from tests.deploy.manifests import namespace_of
+from tests.support.cluster_env import container_env
 from tests.support.render import BASE, by_kind, overlay, render
 
 SERVICES = ["backend", "webui"]

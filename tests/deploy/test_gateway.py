@@ -10,8 +10,9 @@ import re
 import pytest
 import yaml
 
-from tests.deploy.manifests import find, labels_match, name_of, namespace_of, pods
+from tests.deploy.manifests import find, name_of, namespace_of, pods
 from tests.support.render import KUSTOMIZE, REPO, by_kind, overlay, render
+from tests.support.selectors import labels_match
 from tests.support.validate import GATEWAY_API_GROUP, gateway_api_schema_dir
 
 COMPONENT = KUSTOMIZE / "components" / "gateway"

@@ -9,18 +9,18 @@ import pytest
 
 from servicekit.gunicorn_conf import GRACEFUL_TIMEOUT
 from tests.deploy.manifests import (
-    container_env,
     container_ports,
     containers,
     exposes,
-    labels_match,
     name_of,
     namespace_of,
     pod_labels,
     pods,
     replica_floor,
 )
+from tests.support.cluster_env import container_env
 from tests.support.render import by_kind
+from tests.support.selectors import labels_match
 
 APP_NAMESPACE = "stock-monitoring"
 APP_UID = 10001

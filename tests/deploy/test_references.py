@@ -10,13 +10,13 @@ from tests.deploy.manifests import (
     containers,
     exposes,
     find,
-    labels_match,
     name_of,
     namespace_of,
     pod_labels,
     pods,
 )
 from tests.support.render import by_kind
+from tests.support.selectors import labels_match
 
 # Pods a Gateway controller provisions for a Gateway carry this label (Gateway API, GEP-1762);
 # no kustomize tree renders them, so a policy peer selecting them must name a rendered Gateway.

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.images.cluster_env import container_env
 from tests.images.recipe import (
     DJANGO_SERVICES,
     SERVICES,
@@ -28,6 +27,7 @@ from tests.images.recipe import (
     image_files,
     parse,
 )
+from tests.support.cluster_env import deployment_env
 from tests.support.render import REPO, overlay, render
 from tests.support.servers import free_port, running
 
@@ -99,7 +99,7 @@ def host_env(image_env: dict[str, str], mapping: dict[str, Path]) -> dict[str, s
 
 def production_env(service: str) -> dict[str, str]:
     """The env the kind overlay gives the container, with a production-grade random secret."""
-    env = container_env(render(overlay("kind")), service)
+    env = deployment_env(render(overlay("kind")), service)
     env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the image's value, mapped to a host tmp dir
     return env

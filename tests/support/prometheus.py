@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from time import monotonic, sleep
 from typing import Any
 
 import yaml
 
+from tests.support.polling import NotYet, wait_for
 from tests.support.servers import RunningProcess, free_port, running
 
 PROMETHEUS = "prometheus"
@@ -142,13 +142,16 @@ def wait_for_result(
     poll_seconds: float = 0.5,
     until: Callable[[list[dict]], bool] = bool,
 ) -> list[dict]:
-    """Poll an instant query until `until(result)` holds (default: any sample); TimeoutError
-    with the last result otherwise."""
-    end = monotonic() + deadline_seconds
-    while True:
-        result = query(base_url, promql)
+    """Poll an instant query until `until(result)` holds (default: any sample); DeadlinePassed
+    (a TimeoutError) with the last result otherwise."""
+
+    def probe() -> tuple[list[dict]]:
+        try:
+            result = query(base_url, promql)
+        except PrometheusError as error:
+            raise AssertionError(str(error)) from error  # a bad query: waiting cannot help
         if until(result):
-            return result
-        if monotonic() >= end:
-            raise TimeoutError(f"{promql!r} not as expected within {deadline_seconds}s: {result}")
-        sleep(poll_seconds)
+            return (result,)
+        raise NotYet(f"result {result}")
+
+    return wait_for(probe, deadline_seconds, f"{promql!r} as expected", poll_seconds)[0]

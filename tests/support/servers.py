@@ -7,13 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.http import answers
+from tests.support.polling import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_PACKAGES = {"backend": "backend_site", "webui": "webui_site"}
@@ -28,21 +28,15 @@ def free_port() -> int:
 
 def wait_for_http(
     url: str, deadline_seconds: float = 30.0, process: subprocess.Popen | None = None
-) -> None:
-    """Poll `url` until it answers 2xx; fail early if `process` has exited."""
-    end = time.monotonic() + deadline_seconds
-    last_error: Exception | None = None
-    while time.monotonic() < end:
+) -> str:
+    """Poll `url` until it answers 2xx and return the body; fail early if `process` has exited."""
+
+    def probe() -> str | None:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if 200 <= response.status < 300:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-            last_error = error
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {deadline_seconds}s: {last_error}")
+            raise AssertionError(f"process exited with {process.returncode} before {url} answered")
+        return answers(url)
+
+    return wait_for(probe, deadline_seconds, f"an answer from {url}", interval=0.1)
 
 
 @dataclass
@@ -91,7 +85,7 @@ def running(
     try:
         try:
             wait_for_http(ready_url, process=process)
-        except (RuntimeError, TimeoutError) as error:
+        except AssertionError as error:
             raise RuntimeError(
                 f"{name} did not start: {error}\n--- {log_path} ---\n{server.log_tail()}"
             ) from error

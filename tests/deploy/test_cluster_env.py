@@ -1,4 +1,5 @@
-"""container_env resolves a container's environment the way the kubelet does."""
+"""The one cluster-env resolver (tests/support/cluster_env.py) resolves a container's environment
+the way the kubelet does."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import base64
 
 import pytest
 
-from tests.images.cluster_env import container_env
+from tests.support.cluster_env import container_env, deployment_env
 
 
 def deployment(name: str, container: dict) -> dict:
@@ -35,7 +36,7 @@ def test_env_from_config_map_and_secret_key_ref() -> None:
             ],
         },
     )
-    assert container_env([CONFIG, SECRET, app], "app") == {"A": "1", "B": "2", "KEY": "s3cret"}
+    assert deployment_env([CONFIG, SECRET, app], "app") == {"A": "1", "B": "2", "KEY": "s3cret"}
 
 
 def test_explicit_env_wins_over_env_from() -> None:
@@ -46,9 +47,24 @@ def test_explicit_env_wins_over_env_from() -> None:
             "env": [{"name": "A", "value": "override"}],
         },
     )
-    assert container_env([CONFIG, app], "app")["A"] == "override"
+    assert deployment_env([CONFIG, app], "app")["A"] == "override"
 
 
 def test_missing_deployment_is_named() -> None:
     with pytest.raises(LookupError, match="no Deployment 'ghost'"):
-        container_env([CONFIG], "ghost")
+        deployment_env([CONFIG], "ghost")
+
+
+def test_sources_come_from_the_pods_namespace_and_a_field_ref_is_unknown() -> None:
+    elsewhere = {**CONFIG, "metadata": {"name": "cfg-abc", "namespace": "other"}}
+    container = {
+        "envFrom": [{"configMapRef": {"name": "cfg-abc", "optional": True}}],
+        "env": [{"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+    }
+    assert container_env([elsewhere], "apps", container) == {"POD": None}
+
+
+def test_a_missing_source_that_is_not_optional_is_named() -> None:
+    container = {"envFrom": [{"secretRef": {"name": "sec-abc"}}]}
+    with pytest.raises(LookupError, match="Secret 'sec-abc'"):
+        container_env([CONFIG], None, container)
