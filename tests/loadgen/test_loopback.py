@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-import urllib.request
 
 import pytest
 
+from tests.support.metrics import sample_sum, scrape
+from tests.support.polling import NotYet, wait_for
 from tests.support.servers import REPO, free_port, gunicorn_service, running
 
 pytestmark = pytest.mark.slow
 
+LOADGEN_REQUESTS = "stockwatch_loadgen_requests_total"
+
 
 def _ok_requests(metrics_url: str) -> dict[str, float]:
     """stockwatch_loadgen_requests_total{outcome="ok"} per target, read from /metrics."""
-    with urllib.request.urlopen(metrics_url, timeout=2) as response:
-        text = response.read().decode()
-    counts = {"backend": 0.0, "webui": 0.0}
-    for target in counts:
-        series = f'stockwatch_loadgen_requests_total{{outcome="ok",target="{target}"}} '
-        for line in text.splitlines():
-            if line.startswith(series):
-                counts[target] = float(line.removeprefix(series))
-    return counts
+    exposition = scrape(metrics_url, timeout=2)
+    return {
+        target: sample_sum(exposition, LOADGEN_REQUESTS, outcome="ok", target=target)
+        for target in ("backend", "webui")
+    }
 
 
 def test_loadgen_drives_the_real_backend_and_stops_cleanly_on_sigterm(
@@ -47,13 +45,16 @@ def test_loadgen_drives_the_real_backend_and_stops_cleanly_on_sigterm(
         with running(
             "loadgen", argv, tmp_path / "loadgen.log", metrics_url, metrics_url, env=env
         ) as loadgen:
-            deadline = time.monotonic() + 30
-            counts = _ok_requests(metrics_url)
-            while min(counts.values()) < 10 and time.monotonic() < deadline:
-                time.sleep(0.2)
+
+            def ten_to_each() -> dict[str, float]:
                 counts = _ok_requests(metrics_url)
-            assert min(counts.values()) >= 10, (
-                f"ok requests after 30 s: {counts}\n{loadgen.log_tail()}"
-            )
+                if min(counts.values()) < 10:
+                    raise NotYet(f"ok requests {counts}")
+                return counts
+
+            try:
+                wait_for(ten_to_each, 30, "10 ok requests to each target", interval=0.2)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n{loadgen.log_tail()}") from error
 
             assert loadgen.stop() == 0, loadgen.log_tail()

@@ -8,6 +8,7 @@ import time
 from loadgen.config import Target
 from loadgen.generator import LoadGenerator
 from loadgen.metrics import OUTCOMES
+from tests.support.polling import wait_for
 
 
 def _samples(metrics, name: str, **labels: str) -> float:
@@ -62,10 +63,10 @@ def test_stop_event_ends_the_stream_and_waits_for_requests_in_flight(slow_server
     stop = threading.Event()
     runner = threading.Thread(target=generator.run, args=(stop,))
     runner.start()
-    deadline = time.monotonic() + 10
-    while server.arrival_count() < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stop.set()
+    try:
+        wait_for(lambda: server.arrival_count() >= 3, 10, "three arrivals", interval=0.02)
+    finally:
+        stop.set()
     runner.join(timeout=5)
 
     assert not runner.is_alive(), "run() did not return after stop was set"
