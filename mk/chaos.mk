@@ -1,5 +1,5 @@
 # Chaos Mesh (install, experiments, Schedules, Workflow) and the load generator.
-# KUBECTL, HELM, KUBE_CONTEXT, APP_NAMESPACE, need_kubectl and need_helm come from mk/cluster.mk:
+# KUBECTL, HELM, KUBE_CONTEXT, APP_NAMESPACE, need_kubectl and need_helm come from mk/prelude.mk:
 # every call names the kind context, so these targets never touch another cluster.
 
 # Chaos Mesh chart 2.8.3 (released 2026-06-09): the newest release; ../shared/schemas/chaos-mesh
@@ -13,7 +13,6 @@ CHAOS_OVERLAY := kustomize/overlays/chaos
 CHAOS_EXPERIMENTS := chaos/experiments
 # Generated with the Schedules from chaos/schedule.yaml (`make chaos-schedules`).
 CHAOS_WORKFLOW_RUN := $(CHAOS_OVERLAY)/scheduled/workflow.yaml
-# HELM (helm --kube-context ...) and need_helm come from mk/cluster.mk.
 # Experiment kinds users create, fully qualified so an Argo `workflows` never matches. Left out:
 # PodHttpChaos, PodIOChaos, PodNetworkChaos and WorkflowNode, which the controller creates and
 # removes itself (PodChaos is a user kind and is listed).
@@ -25,7 +24,7 @@ CHAOS_DELETE_TIMEOUT ?= 120s
 NAME ?=
 CRDS ?=
 RATE ?= 5
-# `comma` is defined in mk/cluster.mk.
+# `comma` is defined in mk/prelude.mk.
 chaos_resource_list = $(subst $(eval) ,$(comma),$(strip $(1)))
 # need_chaos_mesh: fail fast when the Chaos Mesh CRDs are not in the cluster.
 need_chaos_mesh = @$(KUBECTL) get crd schedules.chaos-mesh.org >/dev/null 2>&1 || { \
@@ -142,6 +141,6 @@ loadgen: ## Run the load generator locally against `make dev` (RATE=5 per second
 TEST_TARGETS += test-chaos
 test-chaos: ## Chaos experiments, overlay and load generator: schemas, admission rules, timing, rate
 	$(venv)
-	$(call need,kubectl,kubectl renders the kustomize trees: https://kubernetes.io/docs/tasks/tools/#kubectl)
+	$(need_kubectl)
 	$(call say,tests/chaos and tests/loadgen)
 	@PYTHONPATH=chaos:. $(BIN)/python -m pytest -p no:cacheprovider tests/chaos tests/loadgen -q
