@@ -10,7 +10,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from loadgen.metrics import LoadgenMetrics
 from tests.e2e.components import UnknownComponentError, parse_without, skip_reason
 from tests.e2e.loadgen_counters import parse_counts, window
-from tests.e2e.panels import (
+from tests.e2e.settings import from_env
+from tests.support.grafana import (
     load_dashboard,
     panel_queries,
     scrape_interval,
@@ -18,7 +19,6 @@ from tests.e2e.panels import (
     substitute,
     variables,
 )
-from tests.e2e.settings import from_env
 
 DASHBOARD = {
     "time": {"from": "now-30m", "to": "now"},

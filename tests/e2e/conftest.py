@@ -16,8 +16,8 @@ from tests.e2e.cluster import container_environment, exists, pods
 from tests.e2e.components import COMPONENTS, skip_reason
 from tests.e2e.forwarding import Forward, forwarder
 from tests.e2e.loadgen_counters import Loadgen
-from tests.e2e.polling import wait_for
 from tests.e2e.settings import APP_NAMESPACE, MONITORING_NAMESPACE, NAMESPACES, Settings, from_env
+from tests.support.polling import wait_for
 from tests.support.prometheus import ROUTE_PREFIX
 from tests.support.render import REPO
 

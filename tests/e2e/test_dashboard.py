@@ -9,7 +9,8 @@ import math
 
 import pytest
 
-from tests.e2e.panels import (
+from tests.e2e.settings import APP_NAMESPACE, Settings
+from tests.support.grafana import (
     PanelQuery,
     load_dashboard,
     panel_queries,
@@ -18,8 +19,7 @@ from tests.e2e.panels import (
     substitute,
     variables,
 )
-from tests.e2e.polling import NotYet, wait_for
-from tests.e2e.settings import APP_NAMESPACE, Settings
+from tests.support.polling import NotYet, wait_for
 from tests.support.prometheus import query
 
 DASHBOARD = load_dashboard()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import APP_NAMESPACE, Settings
+from tests.support.polling import NotYet, wait_for
 from tests.support.prometheus import query
 
 AUTOSCALED = ("backend", "webui")

@@ -11,8 +11,8 @@ import pytest
 from kubernetes import client
 
 from tests.e2e.cluster import exists
-from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import APP_NAMESPACE, MONITORING_NAMESPACE, Settings
+from tests.support.polling import NotYet, wait_for
 
 PROBE = "e2e-netpol-probe"
 # A TCP connect per target with a short timeout; prints {"host:port": "open" | "<error>"}.

@@ -17,9 +17,9 @@ from kubernetes import client
 from tests.e2e.cluster import exists
 from tests.e2e.forwarding import Forward
 from tests.e2e.loadgen_counters import Loadgen, window
-from tests.e2e.polling import NotYet, Sampler, wait_for
 from tests.e2e.settings import APP_NAMESPACE, Settings
 from tests.e2e.test_services import DEGRADED_BANNER
+from tests.support.polling import NotYet, Sampler, wait_for
 from tests.support.render import REPO
 
 POD_KILL = REPO / "chaos" / "experiments" / "pod-kill.yaml"

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from tests.e2e.expected import rule_groups, scrape_job_params
-from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import Settings
+from tests.support.polling import NotYet, wait_for
 from tests.support.prometheus import api_get
 
 

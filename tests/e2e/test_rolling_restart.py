@@ -11,8 +11,8 @@ from kubernetes import client
 
 from tests.e2e.cluster import Workload, availability, restart_deployment
 from tests.e2e.loadgen_counters import Loadgen, window
-from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import APP_NAMESPACE, Settings
+from tests.support.polling import NotYet, wait_for
 
 BACKEND = Workload(APP_NAMESPACE, "Deployment", "backend")
 BACKEND_PODS = "app.kubernetes.io/name=backend"

@@ -12,8 +12,8 @@ from kubernetes import client
 
 from tests.e2e.cluster import container_environment
 from tests.e2e.forwarding import Forward
-from tests.e2e.polling import wait_for
 from tests.e2e.settings import APP_NAMESPACE, Settings
+from tests.support.polling import wait_for
 
 # The webui's status strip (dashboard/_status.html) and degraded banner (_banner.html).
 BACKEND_REACHABLE = "backend reachable"

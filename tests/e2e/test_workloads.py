@@ -15,8 +15,8 @@ from tests.e2e.cluster import (
     selector_of,
 )
 from tests.e2e.expected import SUITE_OVERLAY, workload_params, workloads
-from tests.e2e.polling import wait_for
 from tests.e2e.settings import NAMESPACES, Settings
+from tests.support.polling import wait_for
 
 
 @pytest.mark.parametrize("workload", workload_params())

@@ -1,28 +1,30 @@
-"""Dashboard queries made concrete: Grafana's variables replaced as Grafana would replace them."""
+"""Dashboard queries made concrete (Grafana's variables replaced as Grafana would replace them, by
+tests/support/grafana.py) and checked with promtool."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import yaml
 
-from tests.monitoring.prometheus_config import APP_NAMESPACE
+from tests.support.grafana import load_dashboard, scrape_interval, substitute, variables
 from tests.support.prometheus import promtool
 
-# $__rate_interval is at least four scrape intervals; 1m suits both the cluster's 15s scrapes and
-# the 15s synthetic series (and the 1s scrapes of the live test).
-VARIABLES = {"$namespace": APP_NAMESPACE, "$__rate_interval": "1m"}
+
+@cache
+def _dashboard_variables() -> dict[str, str]:
+    """The committed dashboard's variables at the provisioned scrape interval (15s): $namespace
+    is the app's namespace, $__rate_interval four scrapes (1m), as in the cluster and the 15s
+    synthetic series."""
+    return variables(load_dashboard(), scrape_interval())
 
 
 def instantiate(expr: str) -> str:
     """`expr` with every dashboard variable substituted; fails on a variable it does not know."""
-    for name, value in VARIABLES.items():
-        expr = expr.replace(name, value)
-    unknown = re.findall(r"\$\{?\w+", expr)
-    assert not unknown, f"unsubstituted dashboard variables {unknown} in {expr}"
-    return expr
+    return substitute(expr, _dashboard_variables())
 
 
 def legend_labels(legend: str) -> set[str]:

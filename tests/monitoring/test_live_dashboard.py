@@ -7,10 +7,9 @@ own scrape jobs (discovery swapped for static targets) and the repository's rule
 
 from __future__ import annotations
 
+import contextlib
 import math
-import os
 import shutil
-import sys
 import threading
 import time
 import urllib.error
@@ -35,8 +34,10 @@ from tests.monitoring.prometheus_config import (
     with_static_targets,
 )
 from tests.monitoring.test_synthetic_panels import EXPECTED as SYNTHETIC
+from tests.support import http
 from tests.support.prometheus import api_get, prometheus_server, query, wait_for_result
-from tests.support.servers import REPO, RunningProcess, free_port, gunicorn_service, running
+from tests.support.servers import RunningProcess, free_port, loadgen_service, running
+from tests.support.stack import local_stack
 
 pytestmark = pytest.mark.slow
 
@@ -124,13 +125,9 @@ def node_exporter_target(address: str) -> dict:
 
 def get(url: str) -> None:
     """One client request; any HTTP status is a fine outcome here."""
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            response.read()
-    except urllib.error.HTTPError as error:
-        error.read()
-    except (urllib.error.URLError, TimeoutError):
-        pass  # a timed-out request is traffic too; the metrics count it
+    # A timed-out request is traffic too; the metrics count it.
+    with contextlib.suppress(urllib.error.URLError, TimeoutError):
+        http.get(url)
 
 
 def send_traffic(backend: str, webui: str, seconds: float) -> None:
@@ -147,41 +144,18 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         pytest.fail(f"{NODE_EXPORTER} is not installed (Debian: apt-get install {NODE_EXPORTER})")
     tmp = tmp_path_factory.mktemp("live")
     with ExitStack() as stack:
-        backend = stack.enter_context(
-            gunicorn_service(
-                "backend",
+        app = stack.enter_context(
+            local_stack(
                 tmp,
                 # 20% 503s and up to 400 ms of delay: errors and slow requests for the panels.
-                {"FAULT_ERROR_RATE": "0.2", "FAULT_DELAY_MS": "400", "PRICE_PROVIDER": "simulated"},
-            )
-        )
-        webui = stack.enter_context(
-            gunicorn_service(
-                "webui",
-                tmp,
+                backend_env={"FAULT_ERROR_RATE": "0.2", "FAULT_DELAY_MS": "400"},
                 # A read timeout under the backend's delay makes some pages degrade.
-                {"BACKEND_URL": backend.base_url, "BACKEND_READ_TIMEOUT": "0.3"},
+                webui_env={"BACKEND_READ_TIMEOUT": "0.3"},
             )
         )
-        loadgen_metrics = f"http://127.0.0.1:{free_port()}/metrics"
+        backend, webui = app.backend, app.webui
         loadgen = stack.enter_context(
-            running(
-                "loadgen",
-                [sys.executable, "-m", "loadgen"],
-                tmp / "loadgen.log",
-                loadgen_metrics,
-                loadgen_metrics,
-                metrics_url=loadgen_metrics,
-                env={
-                    **os.environ,
-                    "PYTHONPATH": str(REPO),
-                    "LOADGEN_BACKEND_URL": backend.base_url,
-                    "LOADGEN_WEBUI_URL": webui.base_url,
-                    "LOADGEN_RATE": "10",
-                    "LOADGEN_TIMEOUT": "2",
-                    "METRICS_BIND": loadgen_metrics.split("/")[2],
-                },
-            )
+            loadgen_service(tmp, backend.base_url, webui.base_url, {"LOADGEN_TIMEOUT": "2"})
         )
         node_address = f"127.0.0.1:{free_port()}"
         stack.enter_context(

@@ -158,3 +158,32 @@ def gunicorn_service(
         cwd=REPO / service,
     ) as server:
         yield server
+
+
+@contextmanager
+def loadgen_service(
+    tmp_dir: Path, backend_url: str, webui_url: str, extra_env: Mapping[str, str] | None = None
+) -> Iterator[RunningProcess]:
+    """Run `python -m loadgen` at both URLs (10 requests/s unless `extra_env` says otherwise),
+    its metrics on a free loopback port; ready when /metrics answers."""
+    metrics_url = f"http://127.0.0.1:{free_port()}/metrics"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "LOADGEN_BACKEND_URL": backend_url,
+        "LOADGEN_WEBUI_URL": webui_url,
+        "LOADGEN_RATE": "10",
+        "METRICS_BIND": metrics_url.split("/")[2],
+        **(extra_env or {}),
+    }
+    argv = [sys.executable, "-m", "loadgen"]
+    with running(
+        "loadgen",
+        argv,
+        tmp_dir / "loadgen.log",
+        metrics_url,
+        metrics_url,
+        metrics_url=metrics_url,
+        env=env,
+    ) as server:
+        yield server
