@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
 from tests.support.metrics import sample_sum, scrape
 from tests.support.polling import NotYet, wait_for
-from tests.support.servers import REPO, free_port, gunicorn_service, running
+from tests.support.servers import gunicorn_service, loadgen_service
 
 pytestmark = pytest.mark.slow
 
@@ -32,22 +29,9 @@ def test_loadgen_drives_the_real_backend_and_stops_cleanly_on_sigterm(
     # and the webui needs its collected static files to render pages.
     webui = slow_server_factory(delay=0)
     with gunicorn_service("backend", tmp_path) as backend:
-        metrics_url = f"http://127.0.0.1:{free_port()}/metrics"
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "LOADGEN_BACKEND_URL": backend.base_url,
-            "LOADGEN_WEBUI_URL": webui.url,
-            "LOADGEN_RATE": "10",
-            "METRICS_BIND": metrics_url.removeprefix("http://").removesuffix("/metrics"),
-        }
-        argv = [sys.executable, "-m", "loadgen"]
-        with running(
-            "loadgen", argv, tmp_path / "loadgen.log", metrics_url, metrics_url, env=env
-        ) as loadgen:
-
+        with loadgen_service(tmp_path, backend.base_url, webui.url) as loadgen:
             def ten_to_each() -> dict[str, float]:
-                counts = _ok_requests(metrics_url)
+                counts = _ok_requests(loadgen.metrics_url)
                 if min(counts.values()) < 10:
                     raise NotYet(f"ok requests {counts}")
                 return counts
