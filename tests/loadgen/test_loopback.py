@@ -28,17 +28,20 @@ def test_loadgen_drives_the_real_backend_and_stops_cleanly_on_sigterm(
     # The webui target is a plain local HTTP server: the backend is the service under load here,
     # and the webui needs its collected static files to render pages.
     webui = slow_server_factory(delay=0)
-    with gunicorn_service("backend", tmp_path) as backend:
-        with loadgen_service(tmp_path, backend.base_url, webui.url) as loadgen:
-            def ten_to_each() -> dict[str, float]:
-                counts = _ok_requests(loadgen.metrics_url)
-                if min(counts.values()) < 10:
-                    raise NotYet(f"ok requests {counts}")
-                return counts
+    with (
+        gunicorn_service("backend", tmp_path) as backend,
+        loadgen_service(tmp_path, backend.base_url, webui.url) as loadgen,
+    ):
 
-            try:
-                wait_for(ten_to_each, 30, "10 ok requests to each target", interval=0.2)
-            except AssertionError as error:
-                raise AssertionError(f"{error}\n{loadgen.log_tail()}") from error
+        def ten_to_each() -> dict[str, float]:
+            counts = _ok_requests(loadgen.metrics_url)
+            if min(counts.values()) < 10:
+                raise NotYet(f"ok requests {counts}")
+            return counts
 
-            assert loadgen.stop() == 0, loadgen.log_tail()
+        try:
+            wait_for(ten_to_each, 30, "10 ok requests to each target", interval=0.2)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{loadgen.log_tail()}") from error
+
+        assert loadgen.stop() == 0, loadgen.log_tail()
