@@ -118,23 +118,6 @@ def query(base_url: str, promql: str, time: datetime | float | None = None) -> l
     return data["result"] if data["resultType"] in ("vector", "matrix") else [data["result"]]
 
 
-def query_range(
-    base_url: str,
-    promql: str,
-    start: datetime | float,
-    end: datetime | float,
-    step: float = 15.0,
-) -> list[dict]:
-    """Range query; returns the matrix `result` (one dict with `metric` and `values` per series)."""
-    params = {
-        "query": promql,
-        "start": _timestamp(start),
-        "end": _timestamp(end),
-        "step": str(step),
-    }
-    return api_get(base_url, "query_range", params)["result"]
-
-
 def wait_for_result(
     base_url: str,
     promql: str,
