@@ -164,6 +164,7 @@ class BackendClient:
         self._sleep = sleep
         self._session = session or self._pooled_session(max_in_flight)
         self._last_good: OrderedDict[str, tuple[Any, datetime]] = OrderedDict()
+        self._prepared: OrderedDict[str, requests.PreparedRequest] = OrderedDict()
         self._lock = threading.Lock()
         self.last_call: CallRecord | None = None
 
@@ -257,6 +258,22 @@ class BackendClient:
                 self._last_good.popitem(last=False)
         return value, now
 
+    def _prepare(self, request: _Request[Any]) -> requests.PreparedRequest:
+        """The GET as sent, built once per path and query: the session's headers never change,
+        and preparing (merging settings, encoding the query) is a third of a call's CPU."""
+        with self._lock:
+            prepared = self._prepared.get(request.key)
+        if prepared is None:
+            url = self.base_url + request.path
+            prepared = self._session.prepare_request(
+                requests.Request("GET", url, params=request.params)
+            )
+            with self._lock:
+                self._prepared[request.key] = prepared
+                while len(self._prepared) > LAST_GOOD_ENTRIES:
+                    self._prepared.popitem(last=False)
+        return prepared
+
     def _cached(self, key: str) -> tuple[Any, datetime] | None:
         with self._lock:
             return self._last_good.get(key)
@@ -286,11 +303,10 @@ class BackendClient:
         # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
         connect, connect_clipped = deadline.clip(self.connect_timeout)
         read, read_clipped = deadline.clip(self.read_timeout)
-        url = self.base_url + request.path
         started = time.perf_counter()
         try:
             try:
-                response = self._session.get(url, params=request.params, timeout=(connect, read))
+                response = self._session.send(self._prepare(request), timeout=(connect, read))
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
                 # Which timeout fired (connect or read), and was it the page budget's?
