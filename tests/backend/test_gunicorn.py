@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
+from tests.support.http import get
+from tests.support.metrics import samples as metric_samples
+from tests.support.metrics import scrape
 from tests.support.servers import gunicorn_service
 
 pytestmark = pytest.mark.slow
@@ -27,23 +28,8 @@ PER_PATH = 15
 N = PER_PATH * len(PATHS)
 
 
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def samples(metrics_url: str, name: str) -> list:
-    status, text = fetch(metrics_url)
-    assert status == 200
-    return [
-        sample
-        for family in text_string_to_metric_families(text.decode())
-        for sample in family.samples
-        if sample.name == name
-    ]
+def samples(metrics_url: str, name: str) -> list[Sample]:
+    return metric_samples(scrape(metrics_url, timeout=20), name)
 
 
 def total(metrics_url: str, name: str, views: set[str]) -> float:
@@ -61,7 +47,7 @@ def load(backend) -> Counter:
     """Send exactly N requests from 8 threads (so both workers serve some); count statuses."""
     urls = [backend.base_url + path for path in PATHS.values() for _ in range(PER_PATH)]
     with ThreadPoolExecutor(8) as pool:
-        return Counter(status for status, _ in pool.map(fetch, urls))
+        return Counter(status for status, _ in pool.map(lambda url: get(url, timeout=20), urls))
 
 
 def test_all_requests_succeed(load):
@@ -103,7 +89,7 @@ def test_quote_price_and_build_info_are_published_once(backend, load):
 
 
 def test_metrics_are_404_on_the_app_port(backend):
-    status, body = fetch(backend.base_url + "/metrics")
+    status, body = get(backend.base_url + "/metrics", timeout=20)
     assert status == 404
     assert json.loads(body)["error"]["code"] == "not_found"
 
@@ -119,5 +105,5 @@ def test_access_log_lines_are_json(backend, load):
 
 def test_sigterm_shuts_down_gracefully(tmp_path):
     with gunicorn_service("backend", tmp_path) as server:
-        assert fetch(server.base_url + "/api/v1/symbols")[0] == 200
+        assert get(server.base_url + "/api/v1/symbols", timeout=20)[0] == 200
         assert server.stop() == 0

@@ -56,7 +56,8 @@ def images() -> dict[str, str]:
                 f"Dockerfile.{s} does not build (last lines of the build log):\n"
                 f"{podman.tail(result, 40)}"
                 for s, result in failed.items()
-            ),
+            )
+            + f"\n{podman.HOST_OPTIONS_HINT}",
             False,
         )
     print(f"built {', '.join(tags.values())} in {time.monotonic() - started:.0f}s")

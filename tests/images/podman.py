@@ -22,6 +22,11 @@ from tests.support.http import answers
 from tests.support.polling import wait_for
 from tests.support.servers import free_port
 
+# Said with every podman failure: on a host like the CI machine, its options are the likely fix.
+HOST_OPTIONS_HINT = (
+    "(podman's host options are PODMAN_GLOBAL_OPTIONS, PODMAN_CONTAINER_OPTIONS and "
+    "PODMAN_BUILD_OPTIONS; the CI machine's are in .ci/images/podman-host.env)"
+)
 RUNTIME_UID = "10001"
 # Paths inside the containers that are writable in the cluster (emptyDir volumes).
 WRITABLE = ("/tmp", "/run/metrics")
@@ -43,7 +48,9 @@ def podman(*args: str, check: bool = True, timeout: float = 900) -> subprocess.C
         check=False,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"`podman {' '.join(args[:2])} ...` failed:\n{tail(result, 40)}")
+        raise AssertionError(
+            f"`podman {' '.join(args[:2])} ...` failed:\n{tail(result, 40)}\n{HOST_OPTIONS_HINT}"
+        )
     return result
 
 
