@@ -1,12 +1,13 @@
 """QuoteCache: TTLs, single-flight across real threads, stale fallback and back-off."""
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from quotes.cache import QuoteCache
 from quotes.providers import UpstreamError
+
+from tests.support.polling import wait_for
 
 
 class Value:
@@ -43,9 +44,7 @@ def upstream_fetch():
 
 def wait_for_waiters(cache: QuoteCache, key: str, count: int) -> None:
     """Poll (10 s at most) until `count` lookups of `key` share the fetch in progress."""
-    deadline = time.monotonic() + 10
-    while cache.waiting(key) < count and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_for(lambda: cache.waiting(key) >= count, 10, f"{count} waiters", interval=0.005)
 
 
 def test_fresh_value_is_served_without_fetching(cache, upstream_fetch, metric):

@@ -6,8 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import requests
-from prometheus_client.parser import text_string_to_metric_families
+from tests.support.metrics import samples, scrape
 
 REQUESTS = "stockwatch_loadgen_requests_total"
 
@@ -18,16 +17,12 @@ def parse_counts(exposition: str) -> dict[tuple[str, str], float]:
     """stockwatch_loadgen_requests_total by (target, outcome) from a /metrics page."""
     return {
         (sample.labels["target"], sample.labels["outcome"]): sample.value
-        for family in text_string_to_metric_families(exposition)
-        for sample in family.samples
-        if sample.name == REQUESTS
+        for sample in samples(exposition, REQUESTS)
     }
 
 
 def read_counts(metrics_url: str) -> dict[tuple[str, str], float]:
-    response = requests.get(metrics_url, timeout=5)
-    response.raise_for_status()
-    counts = parse_counts(response.text)
+    counts = parse_counts(scrape(metrics_url))
     if not counts:
         raise AssertionError(f"{metrics_url} serves no {REQUESTS}: is that the load generator?")
     return counts
