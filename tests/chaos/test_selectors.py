@@ -45,7 +45,7 @@ def _chaos_specs(obj: dict) -> list[tuple[str, dict]]:
 def _assert_selects_exactly(selector: dict, expected: set, objects: list[dict], where: str) -> None:
     # Only keys _selects() understands: anything else (pods, fieldSelectors, ...) could widen
     # or narrow the selection in ways this check would not see.
-    assert set(selector) == {"namespaces", "labelSelectors"}, where
+    assert set(selector) <= {"namespaces", "labelSelectors", "expressionSelectors"}, where
     assert selector["namespaces"] == [NAMESPACE], where
     assert selected_workloads(selector, objects) == expected, where
 
@@ -84,3 +84,19 @@ def test_every_scheduled_and_workflow_spec_selects_exactly_the_backend_pods(
         _assert_selects_exactly(spec["selector"], BACKEND, chaos_overlay, where)
         if "target" in spec:
             _assert_selects_exactly(spec["target"]["selector"], WEBUI, chaos_overlay, where)
+
+
+def test_expression_selectors_narrow_the_selection_as_label_selectors_do(base_objects):
+    # Chaos Mesh's expressionSelectors are a LabelSelector's matchExpressions.
+    def selector(*expressions: tuple[str, list[str]]) -> dict:
+        return {
+            "namespaces": [NAMESPACE],
+            "expressionSelectors": [
+                {"key": "app.kubernetes.io/name", "operator": operator, "values": values}
+                for operator, values in expressions
+            ],
+        }
+
+    assert selected_workloads(selector(("In", ["backend"])), base_objects) == BACKEND
+    both_but_backend = selector(("In", ["backend", "webui"]), ("NotIn", ["backend"]))
+    assert selected_workloads(both_but_backend, base_objects) == WEBUI
