@@ -22,33 +22,38 @@ WINDOW = "1280,1100"
 # drew, a white page, a dashboard with empty panels only.
 BLANK_TOLERANCE, BLANK_INK_SHARE = 24, 0.005
 
+# The elements that scroll their content: visible ones only, since resize detectors (Grafana 7.5
+# has many) hide oversized scrolled boxes of their own.
+_SCROLLERS_JS = """[...document.querySelectorAll('body *')].filter(el => {
+    const overflow = getComputedStyle(el).overflowY;
+    return (overflow === 'auto' || overflow === 'scroll') && el.clientHeight > 0
+      && el.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  })"""
 # The height of a page's content, also when it scrolls an inner element rather than the page
 # (Grafana does): the bottom of every scrolled element's whole content, or the page's own height.
-CONTENT_HEIGHT_JS = """() => {
+CONTENT_HEIGHT_JS = f"""() => {{
   let bottom = document.documentElement.scrollHeight;
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.scrollHeight <= el.clientHeight + 1) continue;
-    const overflow = getComputedStyle(el).overflowY;
-    if (overflow !== 'auto' && overflow !== 'scroll') continue;
+  for (const el of {_SCROLLERS_JS}) {{
     bottom = Math.max(bottom, el.getBoundingClientRect().top + window.scrollY + el.scrollHeight);
-  }
+  }}
   return Math.ceil(bottom);
-}"""
-
-
-# After the window grows: scroll every scrolled element by a pixel and back, so a page that decides
-# what is in view on scroll events (Grafana 7.5 does, to load panels lazily) looks again.
-NUDGE_JS = """() => {
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.scrollHeight > el.clientHeight + 1 || el.scrollTop) {
-      const top = el.scrollTop;
-      el.scrollTop = top + 1;
-      el.scrollTop = top;
+}}"""
+# Before the window grows: scroll every scrolled element through its content and back, so a page
+# that loads what comes into view on scroll (Grafana 7.5's panels: lazily, and only when its
+# scroll position changes) has met every part of itself once.
+SCROLL_THROUGH_JS = f"""async () => {{
+  const frame = () => new Promise(resolve => setTimeout(resolve, 50));
+  for (const el of {_SCROLLERS_JS}) {{
+    const top = el.scrollTop;
+    for (let y = 0; y < el.scrollHeight; y += Math.max(100, el.clientHeight / 2)) {{
+      el.scrollTop = y;
       el.dispatchEvent(new Event('scroll'));
-    }
-  }
-  window.dispatchEvent(new Event('resize'));
-}"""
+      await frame();
+    }}
+    el.scrollTop = top;
+    el.dispatchEvent(new Event('scroll'));
+  }}
+}}"""
 
 
 class ScreenshotError(RuntimeError):
@@ -173,8 +178,8 @@ def capture_page(
                             f"would be cut")  # fmt: skip
                     if content != height:  # panels below the fold draw once they are in view
                         height, settled = content, 0
+                        page.evaluate(SCROLL_THROUGH_JS)
                         page.set_viewport_size({"width": width, "height": height})
-                        page.evaluate(NUDGE_JS)
                     state = _state(page, probe_js)
                     settled = 0 if state.pending else settled + 1
                     if settled < 2 and time.monotonic() - started > deadline:
