@@ -34,7 +34,15 @@ from chaoslab.hypotheses import HypothesisFile
 from chaoslab.kube import ChaosExistsError, Cluster, ClusterError
 from chaoslab.pods import Snapshot, pod_events, readiness
 from chaoslab.prometheus import PrometheusClient
-from chaoslab.results import ABORTED, BASELINE_FAILED, FAILED, PASSED, ExperimentResult
+from chaoslab.results import (
+    ABORTED,
+    BASELINE_FAILED,
+    FAILED,
+    PASSED,
+    TAKEN,
+    ExperimentResult,
+    Screenshot,
+)
 
 
 def collect(
@@ -240,9 +248,9 @@ class LabRunner:
             screenshot(self.chromium, self.webui_url, folder / name)
         except ScreenshotError as error:
             result.notes.append(f"No web dashboard screenshot {moment} the fault: {error}.")
+            result.screenshots.append(Screenshot.failed("webui", moment, name, str(error)))
             return
-        caption = f"web dashboard {'during the fault' if moment == 'during' else 'after recovery'}"
-        result.webui_screenshots.append((caption, name))
+        result.screenshots.append(Screenshot("webui", moment, name, TAKEN, "Chromium"))
 
     def capture_grafana(
         self, result: ExperimentResult, folder: Path, moment: str, start: float, end: float
@@ -257,8 +265,9 @@ class LabRunner:
         except GrafanaError as error:
             when = "during the fault" if moment == "during" else "after recovery"
             result.notes.append(f"No Grafana dashboard screenshot {when}: {error}.")
+            result.screenshots.append(Screenshot.failed("grafana", moment, name, str(error)))
             return
-        result.grafana_screenshots.append((moment, name, how))
+        result.screenshots.append(Screenshot("grafana", moment, name, TAKEN, how))
 
     def capture_during(self, result: ExperimentResult, folder: Path, since: float) -> None:
         """Both dashboards mid-fault: the web dashboard live, then Grafana from `since` to now."""
@@ -286,7 +295,9 @@ class LabRunner:
                 ours = False
                 raise
             self.say(experiment.name, "inject", f"created {experiment.describe()}")
-            injected = self.cluster.wait_injected(experiment, self.inject_timeout)
+            injected = result.injected_at = self.cluster.wait_injected(
+                experiment, self.inject_timeout
+            )
             self.say(experiment.name, "inject", f"injected after {injected - chaos_start:.1f}s")
             # A region from the start, planned to the fault's end, so the capture during the fault
             # shows it too; its end and its text (the verdict) are corrected afterwards.
