@@ -6,8 +6,8 @@ What it copies from Grafana's behaviour (7.5.5 and current source read; the lab'
   picture whatever was asked, and /api/frontend/settings says `rendererAvailable: false`;
 - the dashboard page lays panels out as `.react-grid-item`s inside an inner element that scrolls
   (the page itself does not), shows a loading indicator per panel until its query answers, and
-  draws each graph on a canvas after that; panels below the window start loading only when they
-  come into view.
+  draws each graph on a canvas after that; a panel below the window starts loading only when a
+  scroll brings it into view (7.5 decides on scroll events, not when the window grows).
 """
 
 from __future__ import annotations
@@ -68,22 +68,30 @@ def dashboard_page(panels: int, draw_after_ms: int, blank: bool = False) -> byte
         for i in range(panels)
     )
     stroke = "0, 0, 0" if blank else f"{LINE[0]}, {LINE[1]}, {LINE[2]}"
+    # As Grafana 7.5 decides which panels are in view: on the scroller's scroll events (and at
+    # start), from its scroll position and the window's height; not when the window grows.
     script = f"""
-const seen = new IntersectionObserver(entries => entries.forEach(entry => {{
-  if (!entry.isIntersecting || entry.target.dataset.started) return;
-  entry.target.dataset.started = 1;
-  setTimeout(() => {{
-    entry.target.querySelector('.panel-loading').remove();
-    const canvas = document.createElement('canvas');
-    canvas.width = 1500; canvas.height = 240;
-    entry.target.querySelector('.panel-content').appendChild(canvas);
-    const g = canvas.getContext('2d');
-    g.strokeStyle = 'rgb({stroke})'; g.lineWidth = 4; g.beginPath();
-    for (let x = 0; x < 1500; x += 20) g.lineTo(x, 120 + 80 * Math.sin(x / 90));
-    g.stroke();
-  }}, {draw_after_ms});
-}}));
-document.querySelectorAll('.react-grid-item').forEach(item => seen.observe(item));"""
+const scroller = document.querySelector('.scrollbar-view');
+function draw(item) {{
+  item.querySelector('.panel-loading').remove();
+  const canvas = document.createElement('canvas');
+  canvas.width = 1500; canvas.height = 240;
+  item.querySelector('.panel-content').appendChild(canvas);
+  const g = canvas.getContext('2d');
+  g.strokeStyle = 'rgb({stroke})'; g.lineWidth = 4; g.beginPath();
+  for (let x = 0; x < 1500; x += 20) g.lineTo(x, 120 + 80 * Math.sin(x / 90));
+  g.stroke();
+}}
+function look() {{
+  const bottom = scroller.scrollTop + window.innerHeight;
+  document.querySelectorAll('.react-grid-item').forEach(item => {{
+    if (item.dataset.started || item.offsetTop > bottom) return;
+    item.dataset.started = 1;
+    setTimeout(() => draw(item), {draw_after_ms});
+  }});
+}}
+scroller.addEventListener('scroll', look);
+look();"""
     style = "color:#000" if blank else "background:#181b1f;border:1px solid #333;color:#ccc"
     return f"""<!doctype html><html><head><title>stockwatch</title><style>
 html, body {{ margin: 0; height: 100%; overflow: hidden; background: #000 }}
