@@ -41,6 +41,7 @@ class Hypothesis:
     threshold: float
     unit: str
     baseline_factor: float | None = None
+    slo: str | None = None  # the SLO of slo/slos.yaml it took its query and threshold from
 
     def bound(self, baseline_median: float | None) -> float:
         """The threshold in force, given the baseline median of the probe (None: unknown)."""
@@ -66,6 +67,9 @@ class ImpactMetric:
     query: str
     peak: str
     unit: str
+    slo: str | None = None  # the SLO of slo/slos.yaml whose probe it charts
+    # The heading of its column in the report's summary table; empty: no column.
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def _from_slo(entry: dict, where: str, slos: SLOFile) -> dict:
 
 
 def _hypothesis(entry: dict, where: str, slos: SLOFile) -> Hypothesis:
-    if "slo" in entry:
+    if entry.get("slo"):
         entry = _from_slo(entry, where, slos)
     op = str(_require(entry, "op", where))
     if op not in OPERATORS:
@@ -156,11 +160,12 @@ def _hypothesis(entry: dict, where: str, slos: SLOFile) -> Hypothesis:
         threshold=float(_require(entry, "threshold", where)),
         unit=unit,
         baseline_factor=None if factor is None else float(factor),
+        slo=entry.get("slo") or None,
     )
 
 
 def _impact(entry: dict, where: str, slos: SLOFile) -> ImpactMetric:
-    if "slo" in entry:
+    if entry.get("slo"):
         # The SLO's own probe, charted: its query and unit, never a second copy of them.
         completed = _from_slo(entry, where, slos)
         entry = {**entry, "query": completed["query"], "unit": completed["unit"]}
@@ -175,6 +180,8 @@ def _impact(entry: dict, where: str, slos: SLOFile) -> ImpactMetric:
         query=str(_require(entry, "query", where)),
         peak=peak,
         unit=unit,
+        slo=entry.get("slo") or None,
+        summary=str(entry.get("summary") or ""),
     )
 
 

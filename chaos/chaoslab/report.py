@@ -1,16 +1,14 @@
-"""Write a run's report folder: report.md, charts, dashboard screenshots, raw series (JSON, CSV)."""
+"""Write a run's report folder: journal.json (and the raw series it names), charts, and
+report.md, rendered from the journal alone (`render`), so a report can be rendered again later."""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chaoslab import budget, charts
+from chaoslab import budget, charts, journal
 from chaoslab.hypotheses import Hypothesis, HypothesisFile
 from chaoslab.narrative import failure_pattern, recovery_mechanism, since
 from chaoslab.results import ExperimentResult
@@ -21,60 +19,31 @@ def utc(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _charts(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[tuple[str, str]]:
-    """Draw every chart of one experiment; return (title, file name) pairs."""
+def _chart_files(spec: HypothesisFile) -> list[tuple[str, str]]:
+    """(title, file name) of every chart of an experiment: each hypothesis, then each impact
+    metric that is not a hypothesis' own query."""
+    files = [(f"hypothesis `{h.name}`", f"hypothesis-{h.name}.png") for h in spec.hypotheses]
+    queries = {h.query for h in spec.hypotheses}
+    files += [(m.title, f"impact-{m.name}.png") for m in spec.impact if m.query not in queries]
+    return files
+
+
+def draw_charts(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> None:
+    """Draw every chart of one experiment into its folder."""
     timeline = result.timeline
-    drawn: list[tuple[str, str]] = []
     verdicts = {v.name: v for v in result.analysis.verdicts} if result.analysis else {}
     for h in spec.hypotheses:
-        name = f"hypothesis-{h.name}.png"
         verdict = verdicts.get(h.name)
         recovered = verdict.recovered_at if verdict else None
-        charts.draw(folder / name, f"hypothesis {h.name}: {h.op} {show(h.threshold, h.unit)}",
+        charts.draw(folder / f"hypothesis-{h.name}.png",
+                    f"hypothesis {h.name}: {h.op} {show(h.threshold, h.unit)}",
                     result.hypothesis_series.get(h.name, {}), h.unit, timeline, h.threshold,
                     recovered)  # fmt: skip
-        drawn.append((f"hypothesis `{h.name}`", name))
     queries = {h.query for h in spec.hypotheses}
-    for metric in spec.impact:
-        if metric.query in queries:
-            continue  # already drawn as a hypothesis
-        name = f"impact-{metric.name}.png"
-        charts.draw(folder / name, metric.title, result.impact_series.get(metric.name, {}),
-                    metric.unit, timeline)  # fmt: skip
-        drawn.append((metric.title, name))
-    return drawn
-
-
-def _write_series(result: ExperimentResult, folder: Path) -> None:
-    timeline = result.timeline
-    groups = {"hypothesis": result.hypothesis_series, "impact": result.impact_series}
-    document = {
-        "experiment": result.experiment.name,
-        "timeline": asdict(timeline),
-        **{
-            kind: {n: sorted(s.items()) for n, s in series.items()}
-            for kind, series in groups.items()
-        },
-    }
-    (folder / "series.json").write_text(json.dumps(document, indent=1) + "\n")
-    with (folder / "series.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["kind", "name", "unix_time", "seconds_since_injection", "value"])
-        for kind, series in groups.items():
-            for name, samples in series.items():
-                for at, value in sorted(samples.items()):
-                    writer.writerow([kind, name, at, round(at - timeline.chaos_start, 3), value])
-
-
-# Impact metrics the summary table shows, by name in chaos/hypotheses.yaml, with their heading.
-SUMMARY = (
-    ("p95_latency", "max backend p95"),
-    ("webui_p95", "max webui p95"),
-    ("error_ratio", "max error ratio"),
-    ("cpu", "max CPU"),
-    ("webui_degraded_pages", "max degraded pages"),
-    ("ready_replicas", "min ready replicas (Prometheus)"),
-)
+    for m in spec.impact:
+        if m.query not in queries:  # else already drawn as a hypothesis
+            charts.draw(folder / f"impact-{m.name}.png", m.title,
+                        result.impact_series.get(m.name, {}), m.unit, timeline)  # fmt: skip
 
 
 def _readiness_cell(result: ExperimentResult) -> str:
@@ -88,16 +57,16 @@ def _readiness_cell(result: ExperimentResult) -> str:
 def _summary_row(result: ExperimentResult, spec: HypothesisFile) -> str:
     analysis, timeline = result.analysis, result.timeline
     fault = result.experiment.kind
+    columns = [m for m in spec.impact if m.summary]
     if analysis is None or timeline is None or not result.injected:
         reason = result.error or "nothing injected"
-        empty = " |" * (len(SUMMARY) + 3)
+        empty = " |" * (len(columns) + 3)
         return f"| {result.experiment.name} | {fault} | **{result.status}** ({reason}) |{empty}"
     counts = Counter(v.verdict for v in analysis.verdicts)
     verdicts = ", ".join(f"{n} {word}" for word, n in counts.items())
     ttr = analysis.time_to_recover(timeline)
     peaks = {p.name: p for p in analysis.peaks}
-    units = {m.name: m.unit for m in spec.impact}
-    cells = [show(peaks[n].value, units[n]) if n in peaks else "—" for n, _ in SUMMARY]
+    cells = [show(peaks[m.name].value, m.unit) if m.name in peaks else "—" for m in columns]
     return (
         f"| {result.experiment.name} | {fault} | **{result.status}** | {verdicts} | "
         f"{'not recovered' if ttr is None else f'{ttr:.0f}s'} | " + " | ".join(cells) + " | "
@@ -205,7 +174,7 @@ def _grafana_pictures(result: ExperimentResult, spec: HypothesisFile) -> list[st
     return lines
 
 
-def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> list[str]:
+def _section(result: ExperimentResult, spec: HypothesisFile) -> list[str]:
     experiment, analysis, timeline = result.experiment, result.analysis, result.timeline
     lines = [
         f"## {experiment.name}",
@@ -259,14 +228,13 @@ def _section(result: ExperimentResult, spec: HypothesisFile, folder: Path) -> li
     else:
         lines.append("No pod was created, lost, restarted or changed readiness.")
     lines += ["", "### Charts", ""]
-    for title, name in _charts(result, spec, folder):
+    for title, name in _chart_files(spec):
         lines += [f"![{title}]({experiment.name}/{name})", ""]
     lines += ["### Dashboard", ""]
     for caption, name in result.webui_screenshots:
         lines += [f"![{caption}]({experiment.name}/{name})", ""]
     lines += _grafana_pictures(result, spec)
     lines += [f"- {note}" for note in result.notes]
-    _write_series(result, folder)
     lines += [
         "",
         f"Raw series: [JSON]({experiment.name}/series.json), [CSV]({experiment.name}/series.csv).",
@@ -290,21 +258,15 @@ def _budget_overview(results: Sequence[ExperimentResult], spec: HypothesisFile) 
     ]
 
 
-def write_report(
-    run_dir: Path,
-    results: Sequence[ExperimentResult],
-    spec: HypothesisFile,
-    context: dict[str, str],
-    banner: str = "",
-) -> Path:
-    """Write report.md (and everything it links) into run_dir; return its path."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Chaos lab report — {run_dir.name}", ""]
-    if banner:
-        lines += [f"> {banner}", ""]
-    lines += [f"- {key}: {value}" for key, value in context.items()]
+def render(run: dict) -> str:
+    """report.md of a run, from its journal alone (chaoslab.journal)."""
+    spec, results = journal.spec_of(run), journal.results_of(run)
+    lines = [f"# Chaos lab report — {run['run']}", ""]
+    if run["banner"]:
+        lines += [f"> {run['banner']}", ""]
+    lines += [f"- {key}: {value}" for key, value in run["environment"]["context"].items()]
     settings = spec.settings
-    headings = [heading for _, heading in SUMMARY] + ["min ready pods (pod timeline)"]
+    headings = [m.summary for m in spec.impact if m.summary] + ["min ready pods (pod timeline)"]
     lines += [
         "",
         "| experiment | fault | verdict | hypotheses | time to recover | "
@@ -329,12 +291,36 @@ def write_report(
         "",
     ]
     for result in results:
+        lines += _section(result, spec)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def rerender(run_dir: Path) -> Path:
+    """Write report.md of a run folder again from its journal; no cluster involved."""
+    path = run_dir / "report.md"
+    path.write_text(render(journal.load(run_dir)))
+    return path
+
+
+def write_report(
+    run_dir: Path,
+    results: Sequence[ExperimentResult],
+    spec: HypothesisFile,
+    context: Mapping[str, str],
+    banner: str = "",
+    settings: Mapping[str, str] | None = None,
+) -> Path:
+    """Write journal.json, the raw series, the charts and report.md (rendered from the journal
+    as written) into run_dir; return the report's path. `settings`: the CHAOSLAB_* variables to
+    record (default: this process's)."""
+    run = journal.record(run_dir.name, results, spec, context, banner, settings)
+    journal.write(run_dir, run)
+    for result in results:
         folder = run_dir / result.experiment.name
         folder.mkdir(exist_ok=True)
-        lines += _section(result, spec, folder)
-    path = run_dir / "report.md"
-    path.write_text("\n".join(lines).rstrip() + "\n")
-    return path
+        if result.analysis is not None and result.injected:
+            draw_charts(result, spec, folder)
+    return rerender(run_dir)
 
 
 def write_index(reports_dir: Path) -> Path:
