@@ -1,4 +1,5 @@
-"""Command line: `python -m chaoslab run NAME...`, `lab` (every experiment), `list`, `index`."""
+"""Command line: `python -m chaoslab run NAME...`, `lab` (every experiment), `list`, `index`,
+`report RUN_DIR` (render report.md again from the run's journal), `compare A B` (two runs)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from pathlib import Path
 from kubernetes.client.exceptions import ApiException
 
 from chaoslab import config as lab_config
+from chaoslab import journal
+from chaoslab.compare import compare
 from chaoslab.experiments import ExperimentError, available, resolve
 from chaoslab.grafana import GrafanaClient, GrafanaError
 from chaoslab.hypotheses import HypothesisError, HypothesisFile, load_hypotheses
 from chaoslab.kube import Cluster, ClusterError, api_client_from_kubeconfig
 from chaoslab.prometheus import PrometheusClient, PrometheusError, port_forward
-from chaoslab.report import write_index, write_report
+from chaoslab.report import rerender, write_index, write_report
 from chaoslab.results import PASSED, ExperimentResult
 from chaoslab.runner import LabRunner, PreflightError, sigterm_as_interrupt
 
@@ -32,6 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the experiments in chaos/experiments")
     commands.add_parser("index", help="rewrite index.md of the reports folder")
+    report = commands.add_parser("report", help="render report.md again from a run's journal")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    both = commands.add_parser("compare", help="two runs side by side (markdown), B against A")
+    both.add_argument("runs", nargs=2, type=Path, metavar="RUN_DIR")
+    both.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
     run = commands.add_parser("run", help="run the named experiments, one after another")
     run.add_argument("names", nargs="+", metavar="NAME")
     lab = commands.add_parser("lab", help="run every experiment, one after another")
@@ -144,9 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "index":
             print(write_index(cfg.reports_dir))
             return 0
+        if args.command == "report":
+            print(rerender(args.run_dir))
+            return 0
+        if args.command == "compare":
+            text = compare(*(journal.load(run) for run in args.runs))
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                args.output.write_text(text)
+                print(args.output)
+            return 0
         return run_lab(args, cfg)
     except (ValueError, ExperimentError, HypothesisError, ClusterError, PrometheusError,
-            PreflightError) as error:  # fmt: skip
+            PreflightError, journal.JournalError) as error:  # fmt: skip
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ApiException as error:
