@@ -77,9 +77,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def blank_reason(data: bytes) -> str | None:
     """Why a PNG shows nothing (nearly every pixel one colour), or None when it shows something."""
-    with Image.open(io.BytesIO(data)) as image:
-        pixels = image.convert("RGB")
-        pixels.thumbnail((400, 400), Image.Resampling.NEAREST)  # every pixel counted would be slow
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            pixels = image.convert("RGB")
+    except (OSError, ValueError) as error:  # Pillow's errors for truncated or foreign data
+        return f"the picture cannot be read ({error})"
+    pixels.thumbnail((400, 400), Image.Resampling.NEAREST)  # every pixel counted would be slow
     colours = pixels.getcolors(maxcolors=pixels.width * pixels.height) or []
     _, dominant = max(colours)
     ink = sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, dominant, strict=True))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from chaoslab.browser import ScreenshotError, capture_page, screenshot
+from chaoslab.browser import ScreenshotError, blank_reason, capture_page, screenshot
 from chaoslab.grafana import PANELS_DRAWN_JS
 from chaoslab.results import ExperimentResult
 from chaoslab.runner import LabRunner
@@ -138,3 +138,7 @@ def test_a_page_that_never_draws_is_an_error_naming_what_is_still_loading(tmp_pa
     needs_chromium()
     with pytest.raises(ScreenshotError, match=r"had not drawn after 3s: .*panel 1 \(loading\)"):
         capture_fake_dashboard(tmp_path / "never.png", deadline=3, panels=2, draw_after_ms=60000)
+
+
+def test_a_picture_that_cannot_be_read_is_a_reason_not_a_crash():
+    assert blank_reason(b"\x89PNG\r\n\x1a\n truncated").startswith("the picture cannot be read")
