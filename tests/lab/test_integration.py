@@ -4,13 +4,16 @@ series, backfilled with `promtool tsdb create-blocks-from openmetrics`."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from chaoslab import journal
 from chaoslab.analysis import analyse
 from chaoslab.budget import SLOCost, price
+from chaoslab.cli import main
 from chaoslab.config import REPO
 from chaoslab.hypotheses import LabSettings, load_hypotheses
 from chaoslab.pods import pod_events, readiness
@@ -30,8 +33,10 @@ BANNER = (
     "shaped like a pod-kill and a CPU stress, backfilled into a real Prometheus. No cluster was "
     "involved: this shows what the lab measures and writes, not how stockwatch behaves."
 )
+NOTE = "synthetic series backfilled into a loopback Prometheus; no cluster"
 CONTEXT = {
     "started": "2026-01-05 10:00:00 UTC (synthetic)",
+    "environment": NOTE,
     "namespace": synthetic.NAMESPACE,
     "targets": "pods with `app.kubernetes.io/name=backend`",
     "Prometheus": "Debian prometheus 2.42 on loopback, TSDB backfilled by promtool",
@@ -61,20 +66,24 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> PrometheusClient:
         yield PrometheusClient(server.base_url)
 
 
-@pytest.fixture(scope="module")
-def results(prometheus: PrometheusClient) -> dict[str, ExperimentResult]:
+SETTINGS = {"CHAOSLAB_ENVIRONMENT_NOTE": NOTE}  # what the sample's journal records
+
+
+def measure(
+    prometheus: PrometheusClient, scenarios: list[synthetic.Scenario], spec=SPEC
+) -> dict[str, ExperimentResult]:
     """Each synthetic scenario measured and judged exactly as the runner does after a run."""
     measured = {}
-    for scenario in (synthetic.pod_kill(), synthetic.cpu_stress()):
+    for scenario in scenarios:
         t = scenario.timeline
-        result = ExperimentResult(scenario.experiment, timeline=t)
+        result = ExperimentResult(scenario.experiment, timeline=t, injected_at=t.chaos_start + 1)
         result.hypothesis_series, result.impact_series = collect(
-            SPEC, prometheus, t.baseline_start, t.end
+            spec, prometheus, t.baseline_start, t.end
         )
-        result.analysis = analyse(SPEC, result.hypothesis_series, result.impact_series, t,
+        result.analysis = analyse(spec, result.hypothesis_series, result.impact_series, t,
                                   readiness(scenario.snapshots, t.chaos_start))  # fmt: skip
         result.status = PASSED if result.analysis.passed else FAILED
-        result.budget = price(SPEC.slos, prometheus, t)
+        result.budget = price(spec.slos, prometheus, t)
         result.pod_events = pod_events(scenario.snapshots)
         result.notes.append("No dashboard screenshot: synthetic data, no Grafana involved.")
         measured[scenario.experiment.name] = result
@@ -82,9 +91,16 @@ def results(prometheus: PrometheusClient) -> dict[str, ExperimentResult]:
 
 
 @pytest.fixture(scope="module")
+def results(prometheus: PrometheusClient) -> dict[str, ExperimentResult]:
+    return measure(prometheus, [synthetic.pod_kill(), synthetic.cpu_stress()])
+
+
+@pytest.fixture(scope="module")
 def report(results: dict[str, ExperimentResult]) -> Path:
     shutil.rmtree(SAMPLE, ignore_errors=True)
-    return write_report(SAMPLE, list(results.values()), SPEC, CONTEXT, banner=BANNER)
+    return write_report(
+        SAMPLE, list(results.values()), SPEC, CONTEXT, banner=BANNER, settings=SETTINGS
+    )
 
 
 def since_injection(result: ExperimentResult, at: float | None) -> float | None:
@@ -241,3 +257,101 @@ def test_published_sample_report_matches_what_the_test_writes(report):
     if not published.exists():
         pytest.fail(f"{published} is missing; run `make lab-sample`")
     assert published.read_text() == report.read_text(), "run `make lab-sample` to refresh it"
+    # The journal too, but for the versions of the tools on the machine that wrote it.
+    written, kept = journal.load(report.parent), journal.load(PUBLISHED)
+    for run in (written, kept):
+        del run["environment"]["tools"]
+    assert kept == written, "run `make lab-sample` to refresh it"
+
+
+def test_the_journal_records_environment_inputs_timings_verdicts_budget_and_series(report):
+    run = journal.load(report.parent)
+    assert run["schema_version"] == journal.SCHEMA_VERSION and run["run"] == "sample-synthetic"
+    environment = run["environment"]
+    assert environment["context"] == CONTEXT and environment["note"] == NOTE
+    assert environment["settings"] == SETTINGS
+    assert {"python", "kubernetes", "matplotlib"} <= set(environment["tools"])
+    inputs = run["inputs"]
+    assert inputs["settings"]["stable_seconds"] == 60
+    latency = {h["name"]: h for h in inputs["hypotheses"]}["p95_latency"]
+    assert (latency["slo"], latency["op"], latency["threshold"]) == ("api-latency", "<=", 0.25)
+    assert inputs["budget_allowance"] == inputs["slos"]["experiment_allowance"] == 0.01
+    assert [m["name"] for m in inputs["impact"]] == [m.name for m in SPEC.impact]
+    pod_kill, cpu_stress = run["experiments"]
+    assert pod_kill["definition"]["spec"]["action"] == "pod-kill"
+    t0 = synthetic.T0
+    assert pod_kill["timings"] == {
+        "baseline_start": t0, "baseline_end": t0 + 120, "injection": t0 + 120,
+        "injected": t0 + 121, "fault_end": t0 + 150, "observed_until": t0 + 330, "step": 5,
+        "recovered": t0 + 185, "time_to_recover": 65,
+    }  # fmt: skip
+    verdicts = {v["name"]: v["verdict"] for v in pod_kill["analysis"]["verdicts"]}
+    assert verdicts["availability"] == "broken" and not pod_kill["analysis"]["passed"]
+    assert pod_kill["analysis"]["readiness"]["lowest"] == 1
+    costs = {c["slo"]: c for c in pod_kill["budget"]["costs"]}
+    assert costs["api-availability"]["bad"] == pytest.approx(30, rel=0.15)
+    assert pod_kill["budget"]["within_allowance"] is True
+    assert cpu_stress["budget"]["alerts"][0]["alertname"] == "CPUThrottlingHigh"
+    assert [e["kind"] for e in pod_kill["pod_events"]][:1] == ["gone"]
+    assert pod_kill["screenshots"] == [] and pod_kill["notes"]
+    # Every sampled series, read back from the series.json the journal names.
+    for experiment in (pod_kill, cpu_stress):
+        series = experiment["series"]
+        assert series["file"] == f"{experiment['name']}/series.json"
+        assert set(series["hypothesis"]) == {h.name for h in SPEC.hypotheses}
+        assert set(series["impact"]) == {m.name for m in SPEC.impact}
+        t = experiment["timings"]
+        samples = (t["observed_until"] - t["baseline_start"]) / t["step"] + 1  # one every 5 s
+        assert len(series["hypothesis"]["availability"]) == samples
+    stored = json.loads((report.parent / "journal.json").read_text())
+    assert stored["experiments"][0]["series"]["impact"] == sorted(m.name for m in SPEC.impact)
+
+
+def test_the_journal_reads_back_equal_to_what_was_recorded(report, results):
+    recorded = journal.record(report.parent.name, list(results.values()), SPEC, CONTEXT, BANNER,
+                              SETTINGS)  # fmt: skip
+    assert journal.load(report.parent) == recorded
+    rewritten = report.parent.parent / "sample-synthetic-rewritten"
+    shutil.rmtree(rewritten, ignore_errors=True)
+    journal.write(rewritten, journal.load(report.parent))
+    assert (rewritten / "journal.json").read_text() == (report.parent / "journal.json").read_text()
+    assert (rewritten / "pod-kill" / "series.csv").read_text() == (
+        report.parent / "pod-kill" / "series.csv"
+    ).read_text()
+
+
+def test_the_report_renders_again_from_the_journal_alone(report, tmp_path, capsys):
+    copy = tmp_path / report.parent.name
+    shutil.copytree(report.parent, copy)
+    (copy / "report.md").unlink()
+    assert main(["report", str(copy)]) == 0
+    assert (copy / "report.md").read_text() == report.read_text()
+    assert str(copy / "report.md") in capsys.readouterr().out
+
+
+def test_compare_puts_two_runs_side_by_side_with_the_changes(report, prometheus, tmp_path, capsys):
+    # Run B: the pod-kill judged again with a 60 s violation budget, so availability's 50 s
+    # of violation counts as recovered; the CPU stress was not run.
+    lenient = dataclasses.replace(
+        SPEC, settings=dataclasses.replace(SPEC.settings, violation_budget_seconds=60)
+    )
+    b = measure(prometheus, [synthetic.pod_kill()], lenient)
+    write_report(tmp_path / "b", list(b.values()), lenient, CONTEXT, settings=SETTINGS)
+    output = tmp_path / "compare.md"
+    assert main(["compare", str(report.parent), str(tmp_path / "b"), "-o", str(output)]) == 0
+    assert capsys.readouterr().out == f"{output}\n"
+    text = output.read_text()
+    assert text.startswith("# Chaos lab runs compared — sample-synthetic (A) and b (B)")
+    assert "| cpu-stress | failed | not run | 170s | not run | 0.0285 % | — |" in text
+    pod_kill = text.split("## pod-kill")[1].split("## cpu-stress")[0]
+    assert "| hypothesis `availability` | broken (50s violated) | recovered (50s violated) |" in (
+        pod_kill
+    )
+    assert "| time to recover | 65s | 65s | = |" in pod_kill
+    assert "| `api-availability` requests failed | 30 | 30 | = |" in pod_kill
+    assert "| lowest Backend replicas available (`ready_replicas`) | 1 | 1 | = |" in pod_kill
+    assert "| peak Backend replicas the autoscaler wants (`desired_replicas`) | 2 | 2 | = |" in (
+        pod_kill
+    )
+    assert main(["compare", str(report.parent), str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out == text
