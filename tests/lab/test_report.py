@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
+from chaoslab import journal
 from chaoslab.analysis import Analysis, BaselineResult, Recovery, Timeline, analyse
+from chaoslab.config import REPO
+from chaoslab.hypotheses import load_hypotheses
 from chaoslab.narrative import recovery_mechanism
 from chaoslab.report import write_index, write_report
-from chaoslab.results import ABORTED, BASELINE_FAILED, FAILED, ExperimentResult
+from chaoslab.results import (
+    ABORTED,
+    BASELINE_FAILED,
+    BLANK,
+    CUT,
+    ERROR,
+    FAILED,
+    TAKEN,
+    ExperimentResult,
+    Screenshot,
+)
 
 from tests.lab.builders import SPEC, TIMELINE, between, series
 from tests.lab.synthetic import cpu_stress, pod_kill
@@ -56,3 +71,59 @@ def test_the_index_lists_runs_newest_first_then_other_reports(tmp_path: Path):
         "- [20260105T100000Z-pod-kill](20260105T100000Z-pod-kill/report.md)",
         "- [sample-synthetic](sample-synthetic/report.md)",
     ]
+
+
+def summary_cells(text: str, experiment: str) -> dict[str, str]:
+    """The report's summary table row of one experiment, cell by heading."""
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| experiment | fault |"))
+    row = next(line for line in lines if line.startswith(f"| {experiment} |"))
+    return dict(zip(header.strip("|").split(" | "), row.strip("|").split(" | "), strict=True))
+
+
+@pytest.mark.parametrize("cpu_name", ["cpu", "backend_cpu"])
+def test_renaming_an_impact_metric_in_the_hypotheses_keeps_its_summary_column(tmp_path, cpu_name):
+    yaml_text = (REPO / "chaos" / "hypotheses.yaml").read_text()
+    assert "  - name: cpu\n" in yaml_text
+    renamed = tmp_path / "hypotheses.yaml"
+    renamed.write_text(yaml_text.replace("  - name: cpu\n", f"  - name: {cpu_name}\n"))
+    spec = load_hypotheses(renamed)
+    spec = dataclasses.replace(spec, settings=SPEC.settings)
+    result = ExperimentResult(cpu_stress().experiment, status=FAILED, timeline=TIMELINE)
+    impact = {cpu_name: series(between(60, 90, inside=0.9, outside=0.1))}
+    result.analysis = analyse(spec, {}, impact, TIMELINE)
+    text = write_report(tmp_path / "run", [result], spec, {}, settings={}).read_text()
+    cells = summary_cells(text, "cpu-stress")
+    assert cells["max CPU"] == "0.90 cores"
+    assert cells["max backend p95"] == "—"  # no series given: no value, still its column
+    columns = {m["name"]: m["summary"] for m in journal.load(tmp_path / "run")["inputs"]["impact"]}
+    assert columns[cpu_name] == "max CPU"
+
+
+def test_screenshots_are_journaled_with_their_status_and_file(tmp_path: Path):
+    result = ExperimentResult(pod_kill().experiment, status=FAILED, timeline=TIMELINE)
+    result.analysis = analyse(SPEC, {}, {}, TIMELINE)
+    result.screenshots = [
+        Screenshot("webui", "during", "webui-during.png", TAKEN, "Chromium"),
+        Screenshot.failed("grafana", "during", "grafana-during.png",
+                          "the capture is blank: 99.9% of its pixels are the one colour"),
+        Screenshot.failed("grafana", "after", "grafana-after.png",
+                          "http://g/d: the capture is 900 px tall, the page 2000 px: cut"),
+        Screenshot.failed("webui", "after", "webui-after.png", "no Chromium at 'chromium'"),
+    ]  # fmt: skip
+    text = write_report(tmp_path / "run", [result], SPEC, {}, settings={}).read_text()
+    (stored,) = journal.load(tmp_path / "run")["experiments"]
+    assert [(s["source"], s["moment"], s["file"], s["status"]) for s in stored["screenshots"]] == [
+        ("webui", "during", "webui-during.png", TAKEN),
+        ("grafana", "during", "grafana-during.png", BLANK),
+        ("grafana", "after", "grafana-after.png", CUT),
+        ("webui", "after", "webui-after.png", ERROR),
+    ]
+    # Only the picture taken is shown.
+    assert "![web dashboard during the fault](pod-kill/webui-during.png)" in text
+    assert "grafana-during.png" not in text and "webui-after.png" not in text
+
+
+def test_a_run_folder_without_a_journal_cannot_be_rendered(tmp_path: Path):
+    with pytest.raises(journal.JournalError, match="no readable journal"):
+        journal.load(tmp_path)
