@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from chaoslab import journal
 from chaoslab.analysis import grid
 from chaoslab.cli import main
 from chaoslab.grafana import GrafanaClient
@@ -266,6 +267,20 @@ def test_the_command_line_runs_an_experiment_and_writes_the_report_and_index(cli
         picture = (report.parent / "pod-kill" / f"webui-{moment}.png").read_bytes()
         assert picture.startswith(b"\x89PNG") and b"--headless" in picture
         assert picture.endswith(b"http://127.0.0.1:30080/")
+    run = journal.load(report.parent)
+    environment = run["environment"]
+    assert environment["note"] == "fake API server on loopback, no Chaos Mesh"
+    assert environment["context"]["Kubernetes"] == "v1.33.1"
+    assert environment["settings"]["CHAOSLAB_GRAFANA_PASSWORD"] == "(redacted)"
+    assert environment["settings"]["CHAOSLAB_WEBUI_URL"] == "http://127.0.0.1:30080/"
+    (experiment,) = run["experiments"]
+    timings = experiment["timings"]
+    assert timings["injection"] <= timings["injected"] <= timings["fault_end"]
+    assert timings["recovered"] is not None
+    taken = [
+        (s["source"], s["moment"]) for s in experiment["screenshots"] if s["status"] == "taken"
+    ]
+    assert ("webui", "during") in taken and ("webui", "after") in taken
 
 
 def test_the_command_line_stops_at_preflight_and_says_why(cli_env, lab, capsys):
