@@ -37,8 +37,8 @@ webui-screenshots: ## Re-take the dashboard screenshots and copy them to docs/im
 	@cp $(ARTIFACTS)/webui/dashboard.png $(ARTIFACTS)/webui/dashboard-degraded.png docs/img/
 	@echo "ok: docs/img/dashboard.png and docs/img/dashboard-degraded.png updated"
 
-bench-webui: ## The webui part of `make bench` alone: 50 pages/s, a 200 ms link, the rate that breaks it
+bench-webui: ## The webui part of `make bench` alone: CPU per page, 50 pages/s, a 200 ms link, the breaking rate
 	$(venv)
 	$(call need,wrk,Install it (Debian: apt-get install wrk).)
-	$(call say,webui benchmark (a minute or two; results in $(ARTIFACTS)/webui/bench.json))
+	$(call say,webui benchmark (about five minutes; results in $(ARTIFACTS)/webui/bench.json))
 	@PYTHONPATH=. $(BIN)/python -m bench.webui
