@@ -307,12 +307,11 @@ def test_the_journal_records_environment_inputs_timings_verdicts_budget_and_seri
     assert stored["experiments"][0]["series"]["impact"] == sorted(m.name for m in SPEC.impact)
 
 
-def test_the_journal_reads_back_equal_to_what_was_recorded(report, results):
+def test_the_journal_reads_back_equal_to_what_was_recorded(report, results, tmp_path):
     recorded = journal.record(report.parent.name, list(results.values()), SPEC, CONTEXT, BANNER,
                               SETTINGS)  # fmt: skip
     assert journal.load(report.parent) == recorded
-    rewritten = report.parent.parent / "sample-synthetic-rewritten"
-    shutil.rmtree(rewritten, ignore_errors=True)
+    rewritten = tmp_path / "rewritten"
     journal.write(rewritten, journal.load(report.parent))
     assert (rewritten / "journal.json").read_text() == (report.parent / "journal.json").read_text()
     assert (rewritten / "pod-kill" / "series.csv").read_text() == (
