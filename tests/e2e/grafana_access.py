@@ -10,8 +10,8 @@ import requests
 import yaml
 from kubernetes import client
 
-from tests.e2e.panels import DATASOURCES
 from tests.e2e.settings import MONITORING_NAMESPACE
+from tests.support.grafana import DATASOURCES
 
 ADMIN_ENV = ("GF_SECURITY_ADMIN_USER", "GF_SECURITY_ADMIN_PASSWORD")
 

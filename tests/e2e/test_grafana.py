@@ -16,10 +16,16 @@ from kubernetes import client
 
 from tests.e2e.forwarding import Forward
 from tests.e2e.grafana_access import admin_credentials, datasource_proxy, prometheus_datasource_uid
-from tests.e2e.panels import PanelQuery, load_dashboard, panel_queries, scrape_interval, substitute
-from tests.e2e.panels import variables as dashboard_variables
-from tests.e2e.polling import NotYet, wait_for
 from tests.e2e.settings import MONITORING_NAMESPACE, Settings
+from tests.support.grafana import (
+    PanelQuery,
+    load_dashboard,
+    panel_queries,
+    scrape_interval,
+    substitute,
+)
+from tests.support.grafana import variables as dashboard_variables
+from tests.support.polling import NotYet, wait_for
 from tests.support.prometheus import query
 
 pytestmark = pytest.mark.needs("grafana")
