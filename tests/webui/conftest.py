@@ -6,10 +6,9 @@ import http.server
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -18,8 +17,9 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from prometheus_client import REGISTRY
 
-from tests.support.delay_proxy import DelayProxy, delay_proxy
-from tests.support.servers import RunningProcess, gunicorn_service
+from tests.support.delay_proxy import DelayProxy
+from tests.support.servers import RunningProcess
+from tests.support.stack import local_stack
 
 BACKEND = "http://backend.test"
 Stack = tuple[RunningProcess, RunningProcess]  # (backend, webui)
@@ -50,8 +50,8 @@ def real_stack(
     tmp_path: Path, static_root: Path, workers: int = 2, **webui_env: str
 ) -> Iterator[Stack]:
     """The real backend (simulated prices) and the real webui under gunicorn, on loopback."""
-    with _stack(tmp_path, static_root, workers, webui_env, delayed=False) as (backend, _, webui):
-        yield backend, webui
+    with _stack(tmp_path, static_root, workers, webui_env, delayed=False) as stack:
+        yield stack.backend, stack.webui
 
 
 @contextmanager
@@ -59,28 +59,19 @@ def delayed_stack(
     tmp_path: Path, static_root: Path, **webui_env: str
 ) -> Iterator[tuple[DelayProxy, RunningProcess]]:
     """Like `real_stack` (one worker each), with a DelayProxy on the link from backend to webui."""
-    with _stack(tmp_path, static_root, 1, webui_env, delayed=True) as (_, proxy, webui):
-        yield proxy, webui
+    with _stack(tmp_path, static_root, 1, webui_env, delayed=True) as stack:
+        yield stack.proxy, stack.webui
 
 
-@contextmanager
 def _stack(
     tmp_path: Path, static_root: Path, workers: int, webui_env: dict[str, str], *, delayed: bool
-) -> Iterator[tuple[RunningProcess, DelayProxy | None, RunningProcess]]:
-    backend_env = {"PRICE_PROVIDER": "simulated", "GUNICORN_WORKERS": str(workers)}
-    with ExitStack() as stack:
-        backend_server = stack.enter_context(gunicorn_service("backend", tmp_path, backend_env))
-        proxy = None
-        if delayed:
-            proxy = stack.enter_context(delay_proxy(urlsplit(backend_server.base_url).port))
-        env = {
-            "BACKEND_URL": proxy.url if proxy else backend_server.base_url,
-            "STATIC_ROOT": str(static_root),
-            "GUNICORN_WORKERS": str(workers),
-            **webui_env,
-        }
-        webui_server = stack.enter_context(gunicorn_service("webui", tmp_path, env))
-        yield backend_server, proxy, webui_server
+):
+    return local_stack(
+        tmp_path,
+        {"GUNICORN_WORKERS": str(workers)},
+        {"STATIC_ROOT": str(static_root), "GUNICORN_WORKERS": str(workers), **webui_env},
+        delayed=delayed,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -181,8 +172,16 @@ def healthy_backend(backend: responses.RequestsMock) -> responses.RequestsMock:
     return backend
 
 
+# The body the backend answers with each error status the webui tests fake: a code its OpenAPI
+# document lists for 503, and for 500 what its handler500 (servicekit.health) answers to a crash,
+# which the document leaves out as outside the API. test_fakes_match_openapi.py checks both.
+BACKEND_ERROR_CODES = {503: "upstream_unavailable", 500: "internal_error"}
+CRASH_STATUS = 500
+
+
 def break_backend(mock: responses.RequestsMock, failure) -> None:
-    """From now on every backend call fails with `failure` (an exception or a status code)."""
+    """From now on every backend call fails with `failure` (an exception, or a status code of
+    BACKEND_ERROR_CODES answered as the backend answers it)."""
     mock.reset()
     for path in (
         "/api/v1/quotes",
@@ -190,7 +189,9 @@ def break_backend(mock: responses.RequestsMock, failure) -> None:
         *(f"/api/v1/quotes/{s}/history" for s in WATCHLIST),
     ):
         if isinstance(failure, int):
-            mock.get(BACKEND + path, status=failure, json={"error": {"code": "x", "message": "x"}})
+            code = BACKEND_ERROR_CODES[failure]
+            error = {"error": {"code": code, "message": f"faked {code}"}}
+            mock.get(BACKEND + path, status=failure, json=error)
         else:
             mock.get(BACKEND + path, body=failure)
 

@@ -7,6 +7,7 @@ import re
 import pytest
 import requests
 
+from tests.support.metrics import sample_sum
 from tests.support.servers import RunningProcess
 
 pytestmark = pytest.mark.slow
@@ -55,18 +56,13 @@ def test_static_files_are_served_with_long_caching(webui):
     assert "immutable" in answer.headers["Cache-Control"]
 
 
-def _sample(metrics_text: str, series: str) -> float:
-    match = re.search(rf"^{re.escape(series)} (\S+)$", metrics_text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
-
-
 def test_metrics_add_up_across_gunicorn_workers(webui):
-    series = 'stockwatch_webui_upstream_request_seconds_count{endpoint="quotes"}'
-    before = _sample(requests.get(webui.metrics_url, timeout=5).text, series)
+    series = ("stockwatch_webui_upstream_request_seconds_count", {"endpoint": "quotes"})
+    before = sample_sum(requests.get(webui.metrics_url, timeout=5).text, series[0], **series[1])
     pages = 12  # with 2 workers, both serve some of these
     for _ in range(pages):
         assert requests.get(f"{webui.base_url}/symbol/MSFT?period=5d", timeout=10).ok
-    after = _sample(requests.get(webui.metrics_url, timeout=5).text, series)
+    after = sample_sum(requests.get(webui.metrics_url, timeout=5).text, series[0], **series[1])
     assert after - before == pages
 
 

@@ -3,7 +3,6 @@ on loopback): pages keep to their budget, degrade honestly and shed instead of q
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +11,8 @@ import pytest
 import requests
 
 from tests.support.delay_proxy import DelayProxy
+from tests.support.metrics import samples
+from tests.support.polling import wait_for
 from tests.support.servers import RunningProcess
 from tests.webui.conftest import delayed_stack
 
@@ -41,11 +42,14 @@ def _warm_up(webui: RunningProcess, patience: float = 30.0) -> None:
     """Wait until both pages answer undelayed. A cold process on a busy machine can miss its first
     budget (imports, the backend's first history) and, with no last good data, answer 503: that
     is the cold start, not the delayed link these tests are about."""
-    deadline = time.monotonic() + patience
     for path in ("/", "/symbol/AAPL"):
-        while requests.get(webui.base_url + path, timeout=10).status_code != 200:
-            assert time.monotonic() < deadline, f"{path} never answered 200 in {patience:.0f}s"
-            time.sleep(0.5)
+        url = webui.base_url + path
+        wait_for(
+            lambda url=url: requests.get(url, timeout=10).status_code == 200,
+            patience,
+            f"{path} answering 200",
+            interval=0.5,
+        )
 
 
 @pytest.fixture
@@ -67,11 +71,13 @@ def _timed_get(url: str) -> tuple[requests.Response, float]:
 
 
 def _counter(webui: RunningProcess, name: str, **labels: str) -> float:
-    text = requests.get(webui.metrics_url, timeout=5).text
-    selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    match = re.search(rf"^{name}{{{selector}}} (\S+)$", text, re.MULTILINE)
-    assert match, f"{name}{{{selector}}} is not exported"
-    return float(match.group(1))
+    found = [
+        sample.value
+        for sample in samples(requests.get(webui.metrics_url, timeout=5).text, name, **labels)
+        if sample.labels == labels
+    ]
+    assert found, f"{name}{labels} is not exported"
+    return found[0]
 
 
 @pytest.mark.parametrize("path", ["/", "/symbol/AAPL"])
