@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -33,8 +32,13 @@ import requests
 from bench.cost import Spread, cpu_seconds, with_cpu
 from bench.load import SECONDS, Run, open_loop, paced, percentile, wrk
 from servicekit.env import env_int
+from tests.support.cluster_env import deployment_env
 from tests.support.delay_proxy import DelayProxy, delay_proxy
+from tests.support.metrics import sample_sum
+from tests.support.polling import wait_for
+from tests.support.render import BASE, render
 from tests.support.servers import REPO, RunningProcess, gunicorn_service, service_env
+from tests.support.stack import local_stack
 
 OUT = REPO / "artifacts" / "webui" / "bench.json"
 RATE = 50.0  # pages/s: 10x the load generator's default 5/s
@@ -51,8 +55,7 @@ TARGET_PAGE_CPU_MS, TARGET_PAGE_KB = 3.0, 15.0
 # do not move them, more would (a degraded page skips no work but its wait).
 MAX_DEGRADED = 0.01
 DELAYED_SECONDS = 20
-# The webui runs with the cluster's threads and call slots, read from its ConfigMap source.
-CLUSTER_ENV = REPO / "kustomize" / "base" / "webui" / "webui.env"
+# The webui runs with the cluster's threads and call slots, as the base gives its container.
 CLUSTER_KNOBS = ("GUNICORN_THREADS", "BACKEND_MAX_IN_FLIGHT")
 COUNTERS = (
     "stockwatch_webui_degraded_pages_total",
@@ -151,19 +154,15 @@ def call_patterns(base: str, rounds: int, label: str) -> list[Pattern]:
 
 
 def cluster_knobs() -> dict[str, str]:
-    lines = CLUSTER_ENV.read_text().splitlines()
-    values = dict(line.split("=", 1) for line in lines if "=" in line)
-    return {name: values[name] for name in CLUSTER_KNOBS}
+    env = deployment_env(render(BASE), "webui")
+    return {name: env[name] for name in CLUSTER_KNOBS}
 
 
 def counters(webui: RunningProcess) -> dict[str, float]:
     """The webui's degraded, overrun and shed counters, summed over their labels."""
     # Generous: the metrics listener shares the worker threads with the pages.
     text = requests.get(webui.metrics_url, timeout=30).text
-    return {
-        name: sum(float(v) for v in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.MULTILINE))
-        for name in COUNTERS
-    }
+    return {name: sample_sum(text, name) for name in COUNTERS}
 
 
 def step(url: str, rate: float, webui: RunningProcess, backend: RunningProcess) -> Step:
@@ -226,16 +225,10 @@ def stack(
 ) -> Iterator[tuple[RunningProcess, RunningProcess, DelayProxy, RunningProcess]]:
     """Backend and webui (2 workers each, production config); a second webui reaches the same
     backend through a DelayProxy. Yields backend, webui, the proxy and the delayed webui."""
+    knobs = cluster_knobs()
     with ExitStack() as stack:
-        backend = stack.enter_context(
-            gunicorn_service("backend", workdir, {"PRICE_PROVIDER": "simulated"})
-        )
-        knobs = cluster_knobs()
-        webui = stack.enter_context(
-            gunicorn_service(
-                "webui", workdir / "direct", {"BACKEND_URL": backend.base_url, **knobs}
-            )
-        )
+        direct = stack.enter_context(local_stack(workdir / "direct", webui_env=knobs))
+        backend, webui = direct.backend, direct.webui
         proxy = stack.enter_context(delay_proxy(urlsplit(backend.base_url).port))
         delayed = stack.enter_context(
             gunicorn_service("webui", workdir / "delayed", {"BACKEND_URL": proxy.url, **knobs})
@@ -248,12 +241,14 @@ def stack(
 def _warm_up(url: str, pages: int = 20, patience: float = 60.0) -> None:
     """`pages` answers 200 in a row, so that every worker has loaded its app and filled its
     caches. A cold worker on a busy machine can miss its first budget and answer 503."""
-    deadline = time.monotonic() + patience
     in_a_row = 0
-    while in_a_row < pages:
+
+    def warm() -> bool:
+        nonlocal in_a_row
         in_a_row = in_a_row + 1 if requests.get(url, timeout=10).status_code == 200 else 0
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer 200 {pages} times in a row in {patience} s")
+        return in_a_row >= pages
+
+    wait_for(warm, patience, f"{pages} answers 200 in a row from {url}", interval=0)
 
 
 def measure(workdir: Path) -> dict:
