@@ -14,6 +14,7 @@ from dashboard import backend as backend_module
 from dashboard.backend import BackendClient, BackendRejected, Fetch
 from dashboard.budget import Deadline
 
+from tests.support.polling import wait_for
 from tests.support.servers import free_port
 from tests.webui.conftest import BACKEND, quote_json
 
@@ -209,9 +210,12 @@ def test_an_answer_that_arrives_after_the_budget_still_refreshes_the_cache(clien
     backend.reset()
     backend.get(QUOTE_URL, body=requests.ConnectionError("down from now on"))
     release.set()  # the late call lands in the background
-    deadline = time.monotonic() + 5
-    while (fallback := quote_within(client)).value is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+    def refreshed():
+        fallback = quote_within(client)
+        return fallback if fallback.value is not None else None
+
+    fallback = wait_for(refreshed, 5, "the late answer in the cache", interval=0.05)
     assert fallback.degraded and str(fallback.value.price) == "201.0"
 
 
