@@ -125,13 +125,19 @@ def find_recovery(
     return Recovery(True, times[first_bad], None)
 
 
+# An availability hypothesis broken by the duration rule whose SLO spent no more than the
+# experiment's error-budget allowance (chaoslab.budget.judge_availability_by_budget).
+WITHIN_BUDGET = "within budget"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of one hypothesis after injection."""
 
     name: str
     # held: never violated | recovered: violated within the budget, then stable again |
-    # broken: violated for longer than the budget | not recovered | no data
+    # broken: violated for longer than the budget | within budget (see WITHIN_BUDGET) |
+    # not recovered | no data
     verdict: str
     worst: float | None
     worst_at: float | None
@@ -142,7 +148,7 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
-        return self.verdict in ("held", "recovered")
+        return self.verdict in ("held", "recovered", WITHIN_BUDGET)
 
 
 def _extreme(series: Series, times: Sequence[float], which: str) -> tuple[float, float] | None:

@@ -3,11 +3,13 @@ monthly budget they cost, peak burn rates, and the alerts Prometheus raised (iss
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chaoslab.analysis import Series, Timeline
+from chaoslab.analysis import WITHIN_BUDGET, Analysis, Series, Timeline, Verdict
+from chaoslab.hypotheses import Hypothesis
 from chaoslab.narrative import since
 from slo.definitions import SLO, SLOFile
 
@@ -133,6 +135,34 @@ def price(spec: SLOFile, prometheus: RangeQueries, timeline: Timeline) -> Experi
         allowance=spec.experiment_allowance,
         window_seconds=timeline.end - timeline.chaos_start,
     )
+
+
+def judge_availability_by_budget(
+    analysis: Analysis, budget: ExperimentBudget, hypotheses: Sequence[Hypothesis]
+) -> Analysis:
+    """Availability is judged by what the fault cost, not by how long a ratio stayed low.
+
+    A 1-minute error ratio at 5 requests/s breaks 99.9 % for a minute with one failed request,
+    so the duration rule cannot tell a two-request blip from an outage. An availability SLO's
+    hypothesis that was *broken* only by that rule passes as *within budget* when the
+    experiment spent at most the allowance of that SLO's error budget; *not recovered* still
+    fails, and latency and readiness keep their own rules.
+    """
+    costs = {cost.slo.name: cost for cost in budget.costs}
+    slo_of = {h.name: h.slo for h in hypotheses}
+
+    def rejudged(verdict: Verdict) -> Verdict:
+        cost = costs.get(slo_of.get(verdict.name) or "")
+        if (
+            verdict.verdict == "broken"
+            and cost is not None
+            and cost.slo.sli == "availability"
+            and cost.consumed <= budget.allowance
+        ):
+            return dataclasses.replace(verdict, verdict=WITHIN_BUDGET)
+        return verdict
+
+    return dataclasses.replace(analysis, verdicts=[rejudged(v) for v in analysis.verdicts])
 
 
 def _share(value: float) -> str:

@@ -280,7 +280,11 @@ def render(run: dict) -> str:
         f"*recovered* (violated for at most {settings.violation_budget_seconds}s in all, then "
         "stable again), and the target pods were back to their ready count with no stretch "
         f"below it longer than {settings.max_unready_seconds}s. *broken* = violated for longer "
-        "than that budget, even if it recovered afterwards.",
+        "than that budget, even if it recovered afterwards. *within budget* = an availability "
+        "hypothesis broken by that rule whose SLO spent no more than the experiment's "
+        "error-budget allowance (see the error budget section): at a few requests/s one failed "
+        "request holds a 1-minute ratio under 99.9 % for a minute, so availability is judged "
+        "by what the fault cost.",
         "",
         "Time to recover: from injection until every hypothesis held again without a break for "
         f"{settings.stable_seconds}s (and at least until the fault ended).",

@@ -27,7 +27,7 @@ from chaoslab.analysis import (
     states,
 )
 from chaoslab.browser import ScreenshotError, screenshot
-from chaoslab.budget import price
+from chaoslab.budget import judge_availability_by_budget, price
 from chaoslab.experiments import Experiment
 from chaoslab.grafana import GrafanaClient, GrafanaError
 from chaoslab.hypotheses import HypothesisFile
@@ -340,9 +340,12 @@ class LabRunner:
         )
         result.analysis = analyse(self.spec, result.hypothesis_series, result.impact_series, t,
                                   readiness(snapshots, t.chaos_start))  # fmt: skip
-        result.status = PASSED if result.analysis.passed else FAILED
         if self.spec.slos is not None:
             result.budget = price(self.spec.slos, self.prometheus, t)
+            result.analysis = judge_availability_by_budget(
+                result.analysis, result.budget, self.spec.hypotheses
+            )
+        result.status = PASSED if result.analysis.passed else FAILED
         recovered = result.analysis.recovery.recovered_at
         if recovered is not None:
             ttr = recovered - t.chaos_start

@@ -3,10 +3,18 @@ the arithmetic that prices an experiment in error budget."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
-from chaoslab.budget import ExperimentBudget, SLOCost, consumed_share, verdict
+from chaoslab.analysis import Analysis, Recovery, Verdict
+from chaoslab.budget import (
+    ExperimentBudget,
+    SLOCost,
+    consumed_share,
+    judge_availability_by_budget,
+    verdict,
+)
 from chaoslab.config import REPO
 from chaoslab.hypotheses import HypothesisError, load_hypotheses
 
@@ -76,3 +84,40 @@ def test_the_verdict_compares_the_worst_slo_with_the_allowance(consumed, word):
     budget = ExperimentBudget((quiet, cost), (), SLOS.experiment_allowance, 240)
     assert budget.worst is cost
     assert verdict(budget).startswith(f"{word} the 1 % allowance (worst: api-latency")
+
+
+def _broken(name: str) -> Verdict:
+    return Verdict(name, "broken", 0.99, 10.0, 5.0, 80.0, 0.999, 60.0)
+
+
+def _analysis(*verdicts: Verdict) -> Analysis:
+    recovery = Recovery(impacted=True, first_violation=5.0, recovered_at=80.0)
+    return Analysis(baseline=[], verdicts=list(verdicts), recovery=recovery, peaks=[])
+
+
+@pytest.mark.parametrize(("consumed", "verdict_word", "passed"), [
+    (0.004, "within budget", True),  # two failed requests at 5/s: a blip, well in the allowance
+    (0.02, "broken", False),  # twice the allowance: the fault cost too much
+])  # fmt: skip
+def test_availability_broken_only_by_its_1m_ratio_passes_within_the_budget_allowance(
+    consumed, verdict_word, passed
+):
+    spec = load_hypotheses(HYPOTHESES)
+    availability = SLOCost(SLOS.get("api-availability"), 1000, 2, consumed, 20.0, 1.0)
+    budget = ExperimentBudget((availability,), (), SLOS.experiment_allowance, 240)
+    judged = judge_availability_by_budget(_analysis(_broken("availability")), budget,
+                                          spec.hypotheses)  # fmt: skip
+    assert judged.verdicts[0].verdict == verdict_word
+    assert judged.passed is passed
+
+
+def test_latency_and_unrecovered_availability_keep_their_own_rules():
+    spec = load_hypotheses(HYPOTHESES)
+    cheap = tuple(SLOCost(slo, 1000, 0, 0.0, 0.0, 0.0) for slo in SLOS.slos)
+    budget = ExperimentBudget(cheap, (), SLOS.experiment_allowance, 240)
+    unrecovered = dataclasses.replace(_broken("availability"), verdict="not recovered")
+    judged = judge_availability_by_budget(
+        _analysis(_broken("p95_latency"), unrecovered), budget, spec.hypotheses
+    )
+    assert [v.verdict for v in judged.verdicts] == ["broken", "not recovered"]
+    assert not judged.passed
