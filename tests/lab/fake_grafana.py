@@ -179,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def fake_grafana(renderer: bool = False, **behaviour: object) -> Iterator[FakeGrafana]:
-    """The fake under /grafana on a free loopback port, as behind the Ingress."""
+    """The fake under /grafana on a free loopback port, as behind the Gateway."""
     grafana = FakeGrafana(renderer=renderer, **behaviour)
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), type("Handler", (_Handler,), {"grafana": grafana})
