@@ -112,8 +112,9 @@ class Readiness:
     before: int  # ready pods at injection: the count to get back to
     lowest: int
     lowest_at: float | None
-    longest_dip_seconds: float  # longest stretch with fewer ready pods than `before`
-    back: bool  # as many ready pods as before at the last poll
+    # longest stretch with fewer ready pods than `before` (or than exist, if fewer exist)
+    longest_dip_seconds: float
+    back: bool  # as many ready pods as before (or as exist) at the last poll
 
     def ok(self, max_unready_seconds: float) -> bool:
         return self.back and self.longest_dip_seconds <= max_unready_seconds
@@ -123,21 +124,35 @@ def _ready_count(pods: Mapping[str, PodState]) -> int:
     return sum(1 for pod in pods.values() if pod.ready and not pod.terminating)
 
 
+def _live_count(pods: Mapping[str, PodState]) -> int:
+    return sum(1 for pod in pods.values() if not pod.terminating)
+
+
 def readiness(snapshots: Sequence[Snapshot], chaos_start: float) -> Readiness | None:
-    """Ready pods from injection on, against the count at injection; None without polls."""
+    """Ready pods from injection on, against the count at injection; None without polls.
+
+    The count to be back to is the one at injection, or fewer while fewer pods exist: an
+    autoscaler scaling down (after cpu-stress, say) deletes pods and creates none, and that is
+    capacity no longer needed, not capacity lost (seen on the lab: a 6 -> 3 scale-down read as a
+    208 s dip). A killed or failed pod is replaced or stays, so it still counts until Ready.
+    """
     before = [s for s in snapshots if s[0] <= chaos_start]
-    after = [(t, _ready_count(pods)) for t, pods in snapshots if t >= chaos_start]
+    after = [
+        (t, _ready_count(pods), _live_count(pods)) for t, pods in snapshots if t >= chaos_start
+    ]
     if not after:
         return None
     start = _ready_count(before[-1][1]) if before else after[0][1]
-    lowest_at, lowest = min(after, key=lambda point: point[1])
+    lowest_at, lowest, _ = min(after, key=lambda point: point[1])
     longest, dip_start = 0.0, None
-    for t, count in after:
-        if count < start and dip_start is None:
+    for t, count, live in after:
+        short = count < min(start, live)
+        if short and dip_start is None:
             dip_start = t
-        elif count >= start and dip_start is not None:
+        elif not short and dip_start is not None:
             longest, dip_start = max(longest, t - dip_start), None
     if dip_start is not None:
         longest = max(longest, after[-1][0] - dip_start)
+    _, last_ready, last_live = after[-1]
     return Readiness(start, lowest, lowest_at if lowest < start else None, longest,
-                     after[-1][1] >= start)  # fmt: skip
+                     last_ready >= min(start, last_live))  # fmt: skip

@@ -73,7 +73,8 @@ def test_readiness_sees_a_dip_shorter_than_any_scrape_interval():
     a, b, c = pod("backend-1"), pod("backend-2"), pod("backend-3")
     snapshots = [
         (100.0, {"backend-1": a, "backend-2": b}),
-        (101.0, {"backend-2": b}),
+        # Killed: its ReplicaSet creates the replacement in the same second.
+        (101.0, {"backend-2": b, "backend-3": pod("backend-3", ready=False)}),
         (102.0, {"backend-2": b, "backend-3": pod("backend-3", ready=False)}),
         (105.0, {"backend-2": b, "backend-3": c}),
         (106.0, {"backend-2": b, "backend-3": c}),
@@ -85,15 +86,28 @@ def test_readiness_sees_a_dip_shorter_than_any_scrape_interval():
     assert not seen.ok(max_unready_seconds=3)
 
 
-def test_readiness_counts_a_terminating_pod_as_not_ready_and_never_back():
+def test_readiness_counts_a_failed_pod_that_stays_as_not_ready_and_never_back():
     snapshots = [
-        (0.0, {"backend-1": pod("backend-1")}),
-        (1.0, {"backend-1": pod("backend-1", terminating=True)}),
-        (9.0, {}),
+        (0.0, {"backend-1": pod("backend-1"), "backend-2": pod("backend-2")}),
+        (1.0, {"backend-1": pod("backend-1", ready=False), "backend-2": pod("backend-2")}),
+        (12.0, {"backend-1": pod("backend-1", ready=False), "backend-2": pod("backend-2")}),
     ]
     seen = readiness(snapshots, chaos_start=0.0)
-    assert (seen.lowest, seen.longest_dip_seconds, seen.back) == (0, 8.0, False)
+    assert (seen.lowest, seen.longest_dip_seconds, seen.back) == (1, 11.0, False)
     assert not seen.ok(max_unready_seconds=10)
+
+
+def test_readiness_does_not_count_an_autoscaler_scale_down_as_a_dip():
+    three = {name: pod(name) for name in ("backend-1", "backend-2", "backend-3")}
+    snapshots = [
+        (0.0, three),
+        (5.0, {**three, "backend-3": pod("backend-3", terminating=True)}),
+        (40.0, {name: three[name] for name in ("backend-1", "backend-2")}),
+        (300.0, {name: three[name] for name in ("backend-1", "backend-2")}),
+    ]
+    seen = readiness(snapshots, chaos_start=0.0)
+    assert (seen.longest_dip_seconds, seen.back) == (0.0, True)
+    assert seen.ok(max_unready_seconds=10)
 
 
 def test_readiness_is_unknown_without_polls_after_injection():
