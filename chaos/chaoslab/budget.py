@@ -82,9 +82,17 @@ class RangeQueries(Protocol):
     ) -> list[tuple[dict[str, str], Series]]: ...
 
 
+# How far before injection the counting window starts: one scrape interval (15 s) and some.
+# increase() counts only from the first sample inside its window, so a window that starts at
+# the injection misses what the first scrape after it already holds: the connection errors of
+# a kill fault, which come in its first second (seen on the lab: 2 failed requests read as 0).
+# The baseline before injection held every hypothesis, so the extra seconds add nothing bad.
+LOOKBACK_SECONDS = 30
+
+
 def cost(slo: SLO, spec: SLOFile, prometheus: RangeQueries, timeline: Timeline) -> SLOCost:
     """One SLO's bill for the experiment, from the load generator's counters."""
-    window = max(round(timeline.end - timeline.chaos_start), 1)
+    window = max(round(timeline.end - timeline.chaos_start + LOOKBACK_SECONDS), 1)
     bad_query, valid_query = slo.bad_and_valid(f"{window}s")
     at = timeline.end
     bad = prometheus.query_range(bad_query, at, at, timeline.step).get(round(at, 3), 0.0)
@@ -133,7 +141,7 @@ def price(spec: SLOFile, prometheus: RangeQueries, timeline: Timeline) -> Experi
         costs=tuple(cost(slo, spec, prometheus, timeline) for slo in spec.slos),
         alerts=alert_spans(prometheus, timeline),
         allowance=spec.experiment_allowance,
-        window_seconds=timeline.end - timeline.chaos_start,
+        window_seconds=timeline.end - timeline.chaos_start + LOOKBACK_SECONDS,
     )
 
 
@@ -189,7 +197,8 @@ def section(budget: ExperimentBudget, timeline: Timeline, recovered_at: float | 
     lines = [
         "### Error budget",
         "",
-        f"Counted by the load generator from injection to the end of observation "
+        f"Counted by the load generator from {LOOKBACK_SECONDS}s before injection (so the "
+        "first scrape after it is counted whole) to the end of observation "
         f"({budget.window_seconds:.0f}s). Budget consumed = bad requests / the requests the "
         "SLO allows to be bad in its whole period at this traffic. Burn rate = error ratio / "
         f"budget over {SHORT_WINDOW} and {LONG_WINDOW} windows (1 spends the budget in exactly "

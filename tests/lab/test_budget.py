@@ -7,11 +7,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from chaoslab.analysis import Analysis, Recovery, Verdict
+from chaoslab.analysis import Analysis, Recovery, Timeline, Verdict
 from chaoslab.budget import (
     ExperimentBudget,
     SLOCost,
     consumed_share,
+    cost,
     judge_availability_by_budget,
     verdict,
 )
@@ -121,3 +122,29 @@ def test_latency_and_unrecovered_availability_keep_their_own_rules():
     )
     assert [v.verdict for v in judged.verdicts] == ["broken", "not recovered"]
     assert not judged.passed
+
+
+class _CountingPrometheus:
+    """Answers the budget's queries with 0 and records the windows it was asked about: the
+    window is the whole point here, Prometheus' increase() semantics are tested by
+    test_integration on a real Prometheus."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def query_range(self, query: str, start: float, end: float, step: float) -> dict:
+        self.queries.append(query)
+        return {round(end, 3): 0.0}
+
+    def query_range_labelled(self, query: str, start: float, end: float, step: float) -> list:
+        return []
+
+
+def test_the_counting_window_starts_a_scrape_before_the_injection():
+    # increase() over a window that starts at the injection misses the errors the first scrape
+    # after it already holds (a kill fault's connection errors come in its first second).
+    timeline = Timeline(0.0, 100.0, 160.0, 340.0, 5.0)
+    prometheus = _CountingPrometheus()
+    billed = cost(SLOS.get("api-availability"), SLOS, prometheus, timeline)
+    assert billed.bad == 0.0
+    assert "[270s]" in prometheus.queries[0]  # 240 s from injection to the end, plus 30 s

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from chaoslab import journal
 from chaoslab.analysis import analyse
-from chaoslab.budget import SLOCost, price
+from chaoslab.budget import LOOKBACK_SECONDS, SLOCost, price
 from chaoslab.cli import main
 from chaoslab.config import REPO
 from chaoslab.hypotheses import LabSettings, load_hypotheses
@@ -193,12 +193,13 @@ def costs(result: ExperimentResult) -> dict[str, SLOCost]:
 
 def test_pod_kill_is_priced_by_its_failed_requests(results):
     result = results["pod-kill"]
-    window = result.timeline.end - result.timeline.chaos_start  # 210 s at 10 requests/s
+    # 210 s from injection to the end plus the look-back before it, at 10 requests/s.
+    window = result.timeline.end - result.timeline.chaos_start + LOOKBACK_SECONDS
     backend = costs(result)["api-availability"]
     # 20 % of one 15 s scrape interval's 150 requests failed: about 30.
     assert backend.requests == pytest.approx(10 * window, rel=0.05)
     assert backend.bad == pytest.approx(30, rel=0.15)
-    # 30 failures / (0.1 % of 2100 requests per 210 s, over 30 days): about 0.12 % of the budget.
+    # 30 failures / (0.1 % of 2400 requests per 240 s, over 30 days): about 0.12 % of the budget.
     expected = backend.bad * window / (0.001 * backend.requests * 30 * 86400)
     assert backend.consumed == pytest.approx(expected)
     assert 0.001 < backend.consumed < 0.0015
@@ -342,7 +343,7 @@ def test_compare_puts_two_runs_side_by_side_with_the_changes(report, prometheus,
     assert capsys.readouterr().out == f"{output}\n"
     text = output.read_text()
     assert text.startswith("# Chaos lab runs compared — sample-synthetic (A) and b (B)")
-    assert "| cpu-stress | failed | not run | 170s | not run | 0.0285 % | — |" in text
+    assert "| cpu-stress | failed | not run | 170s | not run | 0.0286 % | — |" in text
     pod_kill = text.split("## pod-kill")[1].split("## cpu-stress")[0]
     assert "| hypothesis `availability` | broken (50s violated) | recovered (50s violated) |" in (
         pod_kill
