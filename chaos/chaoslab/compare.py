@@ -23,6 +23,13 @@ def _seconds_delta(a: float | None, b: float | None) -> str:
     return "=" if a == b else f"{b - a:+.0f}s"
 
 
+def _count_delta(a: float | None, b: float | None) -> str:
+    """Request counts are shown whole, so their change is too (not +43.1574)."""
+    if a is None or b is None:
+        return ""
+    return "=" if round(a) == round(b) else f"{round(b) - round(a):+d}"
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.3g} %"
 
@@ -122,7 +129,7 @@ def _experiment_table(name: str, a: dict, b: dict, ea: dict | None, eb: dict | N
         bad = [c[slo]["bad"] if slo in c else None for c in (ca, cb)]
         lines.append(_row(f"`{slo}` requests {kinds.get(slo, 'bad')}",
                           *("—" if n is None else f"{n:.0f}" for n in bad),
-                          _delta(*bad, "count")))  # fmt: skip
+                          _count_delta(*bad)))  # fmt: skip
         used = [c[slo]["consumed"] if slo in c else None for c in (ca, cb)]
         change = (
             ""
