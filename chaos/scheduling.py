@@ -7,7 +7,6 @@ step embeds it without `duration` (Chaos Mesh refuses one there) and runs for `d
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import yaml
 from chaoslab.experiments import Experiment, ExperimentError, load_experiment, parse_duration
+
+from devtools.generated_files import command_line
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = REPO / "chaos" / "experiments"
@@ -269,27 +270,11 @@ def generate(timetable_path: Path = TIMETABLE, directory: Path = EXPERIMENTS) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the committed files are not up to date"
-    )
-    args = parser.parse_args(argv)
     try:
-        files = generate()
+        return command_line(__doc__.splitlines()[0], generate, "make chaos-schedules", argv)
     except TimetableError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    stale = [path for path, text in files.items() if not path.is_file() or path.read_text() != text]
-    if args.check:
-        for path in stale:
-            print(f"{path.relative_to(REPO)} is out of date: run 'make chaos-schedules'")
-        return 1 if stale else 0
-    for path in stale:
-        path.write_text(files[path])
-        print(f"wrote {path.relative_to(REPO)}")
-    if not stale:
-        print(f"{SCHEDULED.relative_to(REPO)} is up to date")
-    return 0
 
 
 if __name__ == "__main__":

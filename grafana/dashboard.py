@@ -5,7 +5,6 @@ Every panel query is defined once here; tests/monitoring evaluates each of them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
+from devtools.generated_files import command_line
 from slo.definitions import load as load_slos
 
 OUTPUT = Path(__file__).resolve().parent / "dashboards" / "stockwatch.json"
@@ -605,21 +605,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the committed JSON is not up to date"
+    return command_line(
+        __doc__.splitlines()[0], lambda: {OUTPUT: render()}, "make dashboards", argv
     )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        if not OUTPUT.is_file() or OUTPUT.read_text() != text:
-            print(f"{OUTPUT} is out of date: run 'make dashboards'", file=sys.stderr)
-            return 1
-        print(f"{OUTPUT} is up to date")
-        return 0
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
 
+from devtools.generated_files import command_line
 from slo.definitions import SLI_WINDOWS, SLO, BurnRateAlert, SLOFile, load, seconds
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,21 +127,7 @@ def render(spec: SLOFile | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the committed rules are not up to date"
-    )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        if not RULES.is_file() or RULES.read_text() != text:
-            print(f"{RULES} is out of date: run 'make slo'", file=sys.stderr)
-            return 1
-        print(f"{RULES} is up to date")
-        return 0
-    RULES.write_text(text)
-    print(f"wrote {RULES}")
-    return 0
+    return command_line(__doc__.splitlines()[0], lambda: {RULES: render()}, "make slo", argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Helpers for the repository's own generators (not shipped in any image)."""
