@@ -1,5 +1,6 @@
 """Client of the backend API: pooled, bounded, held to the page budget, one jittered retry
-that fits in it, and a last-good cache.
+that fits in it, a last-good cache, and (with a `Balancer`) each attempt sent to the backend pod
+that answers fastest instead of the one the Service picks.
 
 Every call returns a `Pending` whose `result()` is a `Fetch`; a backend failure, a call shed
 for want of a free slot or one still running when the budget is spent never raises into a view.
@@ -18,11 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from dashboard import payloads
+from dashboard.balancing import Balancer
 from dashboard.budget import Deadline
 from dashboard.calls import CallPool
 from dashboard.metrics import UPSTREAM_ERRORS, UPSTREAM_REQUEST_SECONDS
@@ -146,7 +149,8 @@ def _classify(error: requests.RequestException) -> tuple[str, bool]:
 
 
 class BackendClient:
-    """One per process; thread-safe. `base_url` like http://backend:8000."""
+    """One per process; thread-safe. `base_url` like http://backend:8000; with a `balancer`,
+    attempts go straight to the pod it chooses (same port and Host header), else to `base_url`."""
 
     def __init__(
         self,
@@ -156,8 +160,10 @@ class BackendClient:
         max_in_flight: int = 8,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        balancer: Balancer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._balancer = balancer
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self._calls = CallPool(max_in_flight)
@@ -173,7 +179,8 @@ class BackendClient:
         session = requests.Session()
         # Retries are done here, not by urllib3, so that each attempt is measured and counted.
         # One kept-alive connection per call slot: no call opens a connection that is then dropped.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections, max_retries=0)
+        # A pool per host: room for every backend pod the autoscaler may run (at most 6).
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=connections, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "stockwatch-webui"
@@ -187,6 +194,8 @@ class BackendClient:
         """Let the calls still in flight end (they may outlive their pages), then stop."""
         self._calls.shutdown()
         self._session.close()
+        if self._balancer is not None:
+            self._balancer.stop()
 
     # --- the API ---------------------------------------------------------------------------
 
@@ -274,6 +283,15 @@ class BackendClient:
                     self._prepared.popitem(last=False)
         return prepared
 
+    def _aimed(self, prepared: requests.PreparedRequest, address: str) -> requests.PreparedRequest:
+        """The same GET sent to one pod: its address in the URL, the Service's name as Host."""
+        url = urlsplit(prepared.url)
+        host = f"[{address}]" if ":" in address else address
+        aimed = prepared.copy()
+        aimed.url = url._replace(netloc=f"{host}:{url.port or 80}").geturl()
+        aimed.headers["Host"] = url.netloc
+        return aimed
+
     def _cached(self, key: str) -> tuple[Any, datetime] | None:
         with self._lock:
             return self._last_good.get(key)
@@ -303,10 +321,15 @@ class BackendClient:
         # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
         connect, connect_clipped = deadline.clip(self.connect_timeout)
         read, read_clipped = deadline.clip(self.read_timeout)
+        prepared = self._prepare(request)
+        pod = self._balancer.choose() if self._balancer is not None else None
+        if pod is not None:
+            prepared = self._aimed(prepared, pod)
+        answered = False  # an answer the balancer counts as the pod's own: 2xx, 4xx
         started = time.perf_counter()
         try:
             try:
-                response = self._session.send(self._prepare(request), timeout=(connect, read))
+                response = self._session.send(prepared, timeout=(connect, read))
             except requests.RequestException as error:
                 reason, retryable = _classify(error)
                 # Which timeout fired (connect or read), and was it the page budget's?
@@ -323,12 +346,14 @@ class BackendClient:
                     response.status_code in RETRY_STATUSES,
                     f"HTTP {response.status_code}",
                 )
+            answered = True
             if response.status_code >= 400:
                 self._record("up", started)
                 raise self._rejection(response)
             try:
                 value = payloads.decoded(request.parse, response.content)
             except ValueError as error:  # undecodable JSON, or a PayloadError from `parse`
+                answered = False
                 self._record("erroring", started)
                 raise _AttemptFailed("bad_payload", False, str(error)) from error
             self._record("up", started)
@@ -337,9 +362,10 @@ class BackendClient:
             UPSTREAM_ERRORS.labels(reason=failure.reason).inc()
             raise
         finally:
-            UPSTREAM_REQUEST_SECONDS.labels(endpoint=request.endpoint).observe(
-                time.perf_counter() - started
-            )
+            seconds = time.perf_counter() - started
+            UPSTREAM_REQUEST_SECONDS.labels(endpoint=request.endpoint).observe(seconds)
+            if pod is not None:
+                self._balancer.answered(pod, seconds, failed=not answered)
 
     @staticmethod
     def _rejection(response: requests.Response) -> BackendRejected:

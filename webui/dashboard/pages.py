@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from dashboard import charts, formatting
 from dashboard.backend import BackendClient, BackendRejected, Fetch, Pending
+from dashboard.balancing import Balancer
 from dashboard.budget import Deadline
 from dashboard.payloads import Candle, History, Quote
 
@@ -27,11 +29,16 @@ CHARTS_KEPT = 32
 @functools.cache
 def client() -> BackendClient:
     """The process-wide backend client (built on first use, i.e. after gunicorn forks)."""
+    balancer = None
+    if settings.BACKEND_PODS_HOST:
+        balancer = Balancer(settings.BACKEND_PODS_HOST, urlsplit(settings.BACKEND_URL).port or 80)
+        balancer.start()
     return BackendClient(
         settings.BACKEND_URL,
         settings.BACKEND_CONNECT_TIMEOUT,
         settings.BACKEND_READ_TIMEOUT,
         settings.BACKEND_MAX_IN_FLIGHT,
+        balancer=balancer,
     )
 
 

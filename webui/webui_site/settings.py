@@ -14,6 +14,9 @@ DEBUG, SECRET_KEY, ALLOWED_HOSTS, LOG_LEVEL = django_basics()
 
 # --- stockwatch webui -----------------------------------------------------------------------
 BACKEND_URL = env_str("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
+# A headless Service listing the backend's ready pods: when set, each backend call goes to the
+# pod that answers fastest (dashboard/balancing.py), not to the one the Service picks at random.
+BACKEND_PODS_HOST = env_str("BACKEND_PODS_HOST", "")
 BACKEND_CONNECT_TIMEOUT = env_float("BACKEND_CONNECT_TIMEOUT", 0.5, minimum=0.01)
 BACKEND_READ_TIMEOUT = env_float("BACKEND_READ_TIMEOUT", 2.0, minimum=0.01)
 # A page answers within PAGE_BUDGET_SECONDS with whatever the backend delivered by then, the
