@@ -242,7 +242,8 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
             PanelSpec(
                 "Webui degraded pages",
                 "Pages the webui rendered without fresh backend data (it shows a notice "
-                "instead of failing). The WebuiServingDegradedPages alert fires after 2 minutes.",
+                "instead of failing). The WebuiServingDegradedPages alert fires when more than 1 % "
+                "of the pages are degraded for 2 minutes.",
                 "reqps",
                 "app",
                 (
