@@ -294,6 +294,22 @@ def test_the_status_strip_shows_backend_state_latency_age_and_links(browser, hea
     assert 'href="https://prometheus.example/"' in html
 
 
+def test_a_new_answer_shows_on_the_next_page_though_tables_and_rows_are_kept(browser, backend):
+    backend.get(f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL", price=190.5)]})
+    assert "$190.50" in browser.get("/").content.decode()
+    backend.replace(
+        "GET", f"{BACKEND}/api/v1/quotes", json={"quotes": [quote_json("AAPL", price=191.25)]}
+    )
+    html = browser.get("/").content.decode()
+    assert "$191.25" in html and "$190.50" not in html
+
+
+def test_changed_monitoring_links_show_on_the_next_page(browser, healthy_backend, settings):
+    browser.get("/")
+    settings.GRAFANA_URL = "https://grafana.elsewhere.example/"
+    assert 'href="https://grafana.elsewhere.example/"' in browser.get("/").content.decode()
+
+
 def test_the_status_strip_says_when_the_backend_is_unreachable(browser, backend):
     break_backend(backend, requests.ConnectionError("refused"))
     assert "backend unreachable" in browser.get("/").content.decode()

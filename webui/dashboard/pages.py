@@ -24,6 +24,8 @@ SYMBOL = re.compile(r"[A-Z0-9^][A-Z0-9.\-=^]{0,14}")
 PERIODS = {"1d": "5m", "5d": "30m", "1mo": "1h", "6mo": "1d", "1y": "1d"}
 # Big charts kept, keyed by their candles: a few symbols times five periods.
 CHARTS_KEPT = 32
+# Watchlist rows kept, keyed by the quotes they show: the current answer and the one it replaces.
+ROW_SETS_KEPT = 4
 
 
 @functools.cache
@@ -90,11 +92,17 @@ def watchlist_page(backend: BackendClient, deadline: Deadline) -> WatchlistPage:
     quotes = backend.quotes(deadline).result()
     if quotes.value is None:
         return WatchlistPage((), None, False, True, None, quotes.overran)
-    rows = tuple(Row(quote, _sparkline(quote), _range_position(quote)) for quote in quotes.value)
     data_since = min((q.as_of for q in quotes.value), default=quotes.fetched_at)
     return WatchlistPage(
-        rows, quotes.fetched_at, quotes.degraded, False, data_since, quotes.overran
+        _rows(quotes.value), quotes.fetched_at, quotes.degraded, False, data_since, quotes.overran
     )
+
+
+@functools.lru_cache(maxsize=ROW_SETS_KEPT)
+def _rows(quotes: tuple[Quote, ...]) -> tuple[Row, ...]:
+    """The rows of the same quotes are the same rows: a page's table and each row's HTML are kept
+    by them (templatetags/watchlist_rows.py), and equal rows built once compare at a glance."""
+    return tuple(Row(quote, _sparkline(quote), _range_position(quote)) for quote in quotes)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import functools
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -76,6 +76,15 @@ class Quote:
     source: str
     stale: bool
     sparkline: tuple[float, ...] | None = None  # today's closes, when asked for with the quotes
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        # Hashed once: quotes key the kept rows and tables of every page, and hashing a quote
+        # means hashing its ~290 closes.
+        return hash(tuple(getattr(self, field.name) for field in fields(self)))
 
     @property
     def badge(self) -> str:
