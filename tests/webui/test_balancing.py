@@ -32,9 +32,7 @@ class FakeClock:
 
 
 def balancer_of(*addresses: str, clock: FakeClock | None = None) -> Balancer:
-    balancer = Balancer(
-        "backend-pods", 8000, resolve=lambda *_: addresses, clock=clock or FakeClock()
-    )
+    balancer = Balancer("backend-pods", resolve=lambda _: addresses, clock=clock or FakeClock())
     balancer.refresh()
     return balancer
 
@@ -51,7 +49,7 @@ def calls_to(balancer: Balancer, answer_seconds: dict[str, float], calls: int, c
 
 
 def test_nothing_to_choose_before_a_lookup_or_when_it_finds_no_pod():
-    assert Balancer("backend-pods", 8000, resolve=lambda *_: ["10.0.0.1"]).choose() is None
+    assert Balancer("backend-pods", resolve=lambda *_: ["10.0.0.1"]).choose() is None
     assert balancer_of().choose() is None
 
 
@@ -123,7 +121,7 @@ def test_a_pod_gone_from_dns_is_dropped_and_a_failed_lookup_keeps_the_list():
 
 
 def test_the_real_lookup_lists_every_address_of_a_name():
-    assert "127.0.0.1" in resolve_addresses("localhost", 8000)
+    assert "127.0.0.1" in resolve_addresses("localhost")
 
 
 # --- the client with real pods on loopback ---------------------------------------------------
@@ -170,7 +168,7 @@ def pods() -> Iterator[tuple[int, dict[str, list[str]]]]:
 def test_the_client_sends_its_calls_to_the_fast_pod_with_the_services_host_header(pods):
     port, seen = pods
     balancer = Balancer(
-        "backend-pods", port, resolve=lambda *_: ["127.0.0.2", "127.0.0.3"], clock=time.monotonic
+        "backend-pods", resolve=lambda *_: ["127.0.0.2", "127.0.0.3"], clock=time.monotonic
     )
     balancer.refresh()
     client = BackendClient(f"http://backend:{port}", 0.5, 2.0, balancer=balancer)
@@ -187,7 +185,7 @@ def test_a_refused_pod_is_retried_on_another_and_avoided_after(pods):
     port, seen = pods
     # 127.0.0.4 has no server: connections are refused, as to a killed container's pod.
     balancer = Balancer(
-        "backend-pods", port, resolve=lambda *_: ["127.0.0.3", "127.0.0.4"], clock=time.monotonic
+        "backend-pods", resolve=lambda *_: ["127.0.0.3", "127.0.0.4"], clock=time.monotonic
     )
     balancer.refresh()
     client = BackendClient(

@@ -288,7 +288,7 @@ class BackendClient:
         url = urlsplit(prepared.url)
         host = f"[{address}]" if ":" in address else address
         aimed = prepared.copy()
-        aimed.url = url._replace(netloc=f"{host}:{url.port or 80}").geturl()
+        aimed.url = url._replace(netloc=f"{host}:{url.port}" if url.port else host).geturl()
         aimed.headers["Host"] = url.netloc
         return aimed
 

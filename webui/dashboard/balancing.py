@@ -43,12 +43,12 @@ CHEAP_SLACK_SECONDS = 0.002
 PENALTY_SECONDS = 2.0
 REFRESH_SECONDS = 2.0
 
-Resolver = Callable[[str, int], Iterable[str]]
+Resolver = Callable[[str], Iterable[str]]
 
 
-def resolve_addresses(host: str, port: int) -> list[str]:
+def resolve_addresses(host: str) -> list[str]:
     """Every address `host` resolves to for TCP (one per pod for a headless Service)."""
-    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    answers = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     return sorted({str(sockaddr[0]) for *_, sockaddr in answers})
 
 
@@ -77,13 +77,11 @@ class Balancer:
     def __init__(
         self,
         host: str,
-        port: int,
         *,
         resolve: Resolver = resolve_addresses,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host = host
-        self.port = port
         self._resolve = resolve
         self._clock = clock
         self._pods: dict[str, _Pod] = {}
@@ -105,7 +103,7 @@ class Balancer:
     def refresh(self) -> None:
         """Replace the pod list with what DNS says now; keep it when the lookup fails."""
         try:
-            addresses = set(self._resolve(self.host, self.port))
+            addresses = set(self._resolve(self.host))
         except OSError as error:
             log.warning("looking up the backend pods (%s) failed: %s", self.host, error)
             return

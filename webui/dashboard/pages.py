@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -33,7 +32,7 @@ def client() -> BackendClient:
     """The process-wide backend client (built on first use, i.e. after gunicorn forks)."""
     balancer = None
     if settings.BACKEND_PODS_HOST:
-        balancer = Balancer(settings.BACKEND_PODS_HOST, urlsplit(settings.BACKEND_URL).port or 80)
+        balancer = Balancer(settings.BACKEND_PODS_HOST)
         balancer.start()
     return BackendClient(
         settings.BACKEND_URL,
