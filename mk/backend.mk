@@ -5,7 +5,7 @@ BACKEND_TEST_ENV := DJANGO_SETTINGS_MODULE=backend_site.settings PYTHONPATH=back
 # Local development: simulated prices unless you say otherwise (make dev PRICE_PROVIDER=auto).
 PRICE_PROVIDER ?= simulated
 
-.PHONY: test-backend bench
+.PHONY: test-backend bench bench-instructions
 
 TEST_TARGETS += test-backend
 
@@ -25,3 +25,9 @@ bench: ## CPU per request and speed: backend vs Django floor and bare WSGI; then
 	$(call need,wrk,Install it (Debian: apt-get install wrk).)
 	$(call say,benchmark: CPU per request of the backend and the webui on loopback (about 10 minutes; results in $(ARTIFACTS)/backend/ and $(ARTIFACTS)/webui/))
 	@PYTHONPATH=. $(BIN)/python -m bench
+
+bench-instructions: ## Instructions per request, counted by callgrind in one process: repeats run to run (bench/README.md)
+	$(venv)
+	$(call need,valgrind,It counts the instructions (Debian: apt-get install valgrind).)
+	$(call say,instructions per request: webui page, backend quotes, the minimal Django view under callgrind, two runs (about two minutes; results in $(ARTIFACTS)/bench/instructions.json))
+	@PYTHONPATH=. $(BIN)/python -m bench.instructions
