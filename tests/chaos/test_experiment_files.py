@@ -19,6 +19,7 @@ EXPECTED = {
     "pod-failure": "PodChaos",
     "container-kill": "PodChaos",
     "cpu-stress": "StressChaos",
+    "cpu-stress-one": "StressChaos",
     "memory-stress": "StressChaos",
     "network-delay": "NetworkChaos",
     "network-loss": "NetworkChaos",

@@ -67,7 +67,7 @@ def test_a_slow_pod_gets_almost_no_calls_while_others_answer_fast():
     pods = {"10.0.0.1": 0.200, "10.0.0.2": 0.010, "10.0.0.3": 0.012}
     where = calls_to(balancer_of(*pods, clock=clock), pods, 600, clock)  # 30 s of calls
     # Tried first (it costs nothing yet), then again only when its cost has decayed to twice
-    # the others': 200 ms -> 20 ms takes DECAY_SECONDS * ln(10), about 23 s.
+    # the others': 200 ms -> 20 ms takes DECAY_SECONDS * ln(10), longer than these 30 s.
     assert where["10.0.0.1"] <= 5
     # The two fast pods, 2 ms apart, share the rest.
     assert where["10.0.0.2"] > 200 and where["10.0.0.3"] > 200
