@@ -146,13 +146,10 @@ class _Pod(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def pods() -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """A slow pod (150 ms) on 127.0.0.2 and a fast one on 127.0.0.3, the same port; the Host
-    headers each pod saw."""
+def _serve_pods(slow_seconds: float) -> Iterator[tuple[int, dict[str, list[str]]]]:
     port = free_port()
     servers = []
-    for address, delay in (("127.0.0.2", 0.150), ("127.0.0.3", 0.0)):
+    for address, delay in (("127.0.0.2", slow_seconds), ("127.0.0.3", 0.0)):
         handler = type("Pod", (_Pod,), {"delay": delay})
         server = http.server.ThreadingHTTPServer((address, port), handler)
         server.daemon_threads = True
@@ -163,6 +160,20 @@ def pods() -> Iterator[tuple[int, dict[str, list[str]]]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def pods() -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """A slow pod (150 ms) on 127.0.0.2 and a fast one on 127.0.0.3, the same port; the Host
+    headers each pod saw."""
+    yield from _serve_pods(0.150)
+
+
+@pytest.fixture
+def hung_pod() -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """A pod that accepts but answers only after 3 s (a container still booting) on 127.0.0.2,
+    a fast one on 127.0.0.3."""
+    yield from _serve_pods(3.0)
 
 
 def test_the_client_sends_its_calls_to_the_fast_pod_with_the_services_host_header(pods):
@@ -197,3 +208,24 @@ def test_a_refused_pod_is_retried_on_another_and_avoided_after(pods):
         client.close()
     assert all(fetch.fresh for fetch in fetches)
     assert len(seen["127.0.0.3"]) == 10
+
+
+def test_a_pod_that_accepts_but_does_not_answer_costs_a_page_a_short_wait_not_its_budget(hung_pod):
+    port, seen = hung_pod
+    balancer = Balancer(
+        "backend-pods", resolve=lambda _: ["127.0.0.2", "127.0.0.3"], clock=time.monotonic
+    )
+    balancer.refresh()
+    client = BackendClient(f"http://backend:{port}", 0.5, 2.0, balancer=balancer)
+    took = []
+    try:
+        for _ in range(6):
+            started = time.monotonic()
+            assert client.quote("AAPL", Deadline.after(1.0)).result().fresh
+            took.append(time.monotonic() - started)
+    finally:
+        client.close()
+    # The hung pod was tried at most once (then it costs the penalty); that page waited the
+    # first try's 0.3 s, a jittered pause and the fast pod's answer: well inside its 1 s.
+    assert max(took) < 0.8, took
+    assert len(seen["127.0.0.3"]) == 6

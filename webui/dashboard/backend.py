@@ -39,6 +39,11 @@ RETRY_JITTER_SECONDS = (0.05, 0.25)
 LAST_GOOD_ENTRIES = 512
 # The least time an attempt is worth starting with: a retry with less left is not made.
 MIN_ATTEMPT_SECONDS = 0.1
+# With a balancer, the first attempt waits this long for an answer, then the call is retried on
+# another pod: a pod that accepts but does not answer (a restarted container still booting, which
+# DNS may list for up to 30 s) or a starved one costs a page 0.3 s, not its whole budget. The API
+# is read-only GETs, so asking again is safe. 30 times the usual answer time.
+FIRST_TRY_READ_SECONDS = 0.3
 # The watchlist asks for its sparklines inside the quotes answer: one request per page.
 SPARKLINE_PERIOD = "1d"
 
@@ -308,7 +313,7 @@ class BackendClient:
 
     def _attempts(self, request: _Request[T], deadline: Deadline) -> T:
         try:
-            return self._attempt(request, deadline)
+            return self._attempt(request, deadline, first=True)
         except _AttemptFailed as failure:
             pause = retry_delay()
             # A retry that cannot finish within the page budget only adds load.
@@ -317,14 +322,19 @@ class BackendClient:
         self._sleep(pause)
         return self._attempt(request, deadline)
 
-    def _attempt(self, request: _Request[T], deadline: Deadline) -> T:
-        # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
-        connect, connect_clipped = deadline.clip(self.connect_timeout)
-        read, read_clipped = deadline.clip(self.read_timeout)
+    def _attempt(self, request: _Request[T], deadline: Deadline, *, first: bool = False) -> T:
         prepared = self._prepare(request)
         pod = self._balancer.choose() if self._balancer is not None else None
         if pod is not None:
             prepared = self._aimed(prepared, pod)
+        # Another pod can answer in time: the first try gets a short read timeout, then a retry.
+        try_again_elsewhere = first and pod is not None
+        read_timeout = self.read_timeout
+        if try_again_elsewhere:
+            read_timeout = min(read_timeout, FIRST_TRY_READ_SECONDS)
+        # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
+        connect, connect_clipped = deadline.clip(self.connect_timeout)
+        read, read_clipped = deadline.clip(read_timeout)
         answered = False  # an answer the balancer counts as the pod's own: 2xx, 4xx
         started = time.perf_counter()
         try:
@@ -338,6 +348,7 @@ class BackendClient:
                 budget = isinstance(error, requests.Timeout) and clipped
                 slow = isinstance(error, requests.Timeout) and not connecting
                 self._record("slow" if slow else "unreachable", started, budget=budget)
+                retryable = retryable or (slow and try_again_elsewhere and not budget)
                 raise _AttemptFailed(reason, retryable, str(error), budget=budget) from error
             if response.status_code >= 500:
                 self._record("erroring", started)

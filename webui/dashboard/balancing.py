@@ -16,12 +16,16 @@ The expected answer time follows the pod's answers, peak first: a slower answer 
 once, a faster one pulls it down by the share of DECAY_SECONDS that passed since the last one.
 While a pod gets no calls its expected time decays towards zero, so a pod that was slow is tried
 again after a while (200 ms against 10 ms elsewhere: after about 2.3 DECAY_SECONDS, when it is
-within CHEAP_FACTOR of the others) and a new pod, with no history, at once. A refused connection, a timeout or a 5xx counts as an answer that
-took PENALTY_SECONDS. This is the peak-EWMA cost of Finagle and Linkerd, written for threads.
+within CHEAP_FACTOR of the others) and a new pod, with no history, at once. A refused
+connection, a timeout or a 5xx counts as an answer that took PENALTY_SECONDS. This is the
+peak-EWMA cost of Finagle and Linkerd, written for threads.
 
-The addresses come from DNS: Kubernetes lists only ready pods under a headless Service. A thread
-looks them up every REFRESH_SECONDS; a failed lookup keeps the last list. Until the first
-lookup answers, or when it answers nothing, `choose()` says so and the caller uses the Service.
+The addresses come from DNS: Kubernetes lists only ready pods under a headless Service, but
+CoreDNS may serve a cached answer for up to 30 s, so a pod that just left can still be chosen:
+the client gives a first try FIRST_TRY_READ_SECONDS before asking another pod (backend.py).
+A thread looks them up every REFRESH_SECONDS; a failed lookup keeps the last list. Until the
+first lookup answers, or when it answers nothing, `choose()` says so and the caller uses the
+Service.
 """
 
 from __future__ import annotations
