@@ -29,5 +29,5 @@ bench: ## CPU per request and speed: backend vs Django floor and bare WSGI; then
 bench-instructions: ## Instructions per request, counted by callgrind in one process: repeats run to run (bench/README.md)
 	$(venv)
 	$(call need,valgrind,It counts the instructions (Debian: apt-get install valgrind).)
-	$(call say,instructions per request: webui page, backend quotes, the minimal Django view under callgrind, two runs (about two minutes; results in $(ARTIFACTS)/bench/instructions.json))
+	$(call say,instructions per request under callgrind: the webui page and the backend (two runs of about a minute and a half; results in $(ARTIFACTS)/bench/instructions.json))
 	@PYTHONPATH=. $(BIN)/python -m bench.instructions

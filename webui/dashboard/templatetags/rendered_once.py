@@ -1,5 +1,5 @@
 """`{% once [value ...] %}...{% endonce %}`: a fragment rendered once per process for each set
-of values; `{% status_strip %}`: the status strip, rendered once per what it says.
+of values.
 
 The page frame (static links, top bar) depends on nothing a request changes, yet every page
 rendered it again, `{% static %}` and `{% url %}` lookups included; Django's `{% cache %}` does
@@ -9,21 +9,16 @@ URLs, the static files' manifest)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django import template
-from django.template import loader
 from django.template.base import FilterExpression, NodeList, Parser, Token
-from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
 # Sets of values kept per fragment; past that, a fragment is rendered for every request (never
 # an old one shown).
 FRAGMENT_VALUES_KEPT = 16
-# Distinct strips kept: backend state and latency in ms, times the data ages of a few minutes.
-STATUS_STRIPS_KEPT = 256
 
 
 class OnceNode(template.Node):
@@ -49,18 +44,3 @@ def once(parser: Parser, token: Token) -> OnceNode:
     nodelist = parser.parse(("endonce",))
     parser.delete_first_token()
     return OnceNode(nodelist, values)
-
-
-@register.simple_tag(takes_context=True)
-def status_strip(context: template.Context) -> SafeString:
-    call = context.get("backend_call")
-    shown = (call.state, call.label, call.latency_ms) if call else None
-    return _rendered_status(shown, context.get("data_age"))
-
-
-@functools.lru_cache(maxsize=STATUS_STRIPS_KEPT)
-def _rendered_status(call: tuple[str, str, int] | None, data_age: str | None) -> SafeString:
-    backend_call = dict(zip(("state", "label", "latency_ms"), call, strict=True)) if call else None
-    context = {"backend_call": backend_call, "data_age": data_age}
-    # The template escapes what it shows; the result is safe HTML.
-    return mark_safe(loader.get_template("dashboard/_status.html").render(context))  # noqa: S308
