@@ -13,13 +13,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from dashboard.backend import BackendClient
 from dashboard.balancing import DECAY_SECONDS, PENALTY_SECONDS, Balancer, resolve_addresses
 from dashboard.budget import Deadline
 
-from tests.support.servers import free_port
+from tests.support.polling import wait_for
+from tests.support.servers import free_port, gunicorn_service
 from tests.webui.conftest import quote_json
 
 
@@ -139,7 +142,10 @@ class _Pod(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Host-Seen", self.headers.get("Host", ""))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except BrokenPipeError:  # the client stopped waiting (its first try's short timeout)
+            return
         self.server.calls.append(self.headers.get("Host"))
 
     def log_message(self, *args) -> None:  # keep test output clean
@@ -229,3 +235,30 @@ def test_a_pod_that_accepts_but_does_not_answer_costs_a_page_a_short_wait_not_it
     # first try's 0.3 s, a jittered pause and the fast pod's answer: well inside its 1 s.
     assert max(took) < 0.8, took
     assert len(seen["127.0.0.3"]) == 6
+
+
+@pytest.mark.slow
+def test_the_webui_under_gunicorn_reaches_the_backend_through_the_pod_lookup(
+    tmp_path, collected_static
+):
+    # BACKEND_URL names a host that never resolves (RFC 2606 .invalid): the only way to the real
+    # backend is the address BACKEND_PODS_HOST=localhost resolves to, with the URL's port.
+    backend_env = {
+        "PRICE_PROVIDER": "simulated",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,backend.invalid",
+    }
+    with gunicorn_service("backend", tmp_path, backend_env) as backend:
+        webui_env = {
+            "BACKEND_URL": f"http://backend.invalid:{urlsplit(backend.base_url).port}",
+            "BACKEND_PODS_HOST": "localhost",
+            "STATIC_ROOT": str(collected_static),
+        }
+        with gunicorn_service("webui", tmp_path, webui_env) as webui:
+
+            def fresh_page() -> str | None:
+                page = requests.get(webui.base_url + "/", timeout=10).text
+                return page if "backend reachable" in page else None
+
+            page = wait_for(fresh_page, 20, "a watchlist page with fresh backend data")
+    assert "degraded" not in page
+    assert page.count('class="spark-line"') == 6
