@@ -297,6 +297,10 @@ def report(result: dict) -> list[tuple[str, bool]]:
           f"{cost.webui_inprocess.text()}")  # fmt: skip
     print(f"  page {cost.page_bytes / 1000:.1f} KB; degraded pages during the rounds: "
           f"{cost.degraded:.0f} of {cost.pages}")  # fmt: skip
+    # Shown, not gated: outside load raises the page and its floor alike, so their ratio moves
+    # less from run to run than either (bench/README.md).
+    print(f"  page / serving floor, least disturbed rounds: "
+          f"{cost.webui_page.low / cost.webui_healthz.low:.2f}")  # fmt: skip
     print(f"\n{'one watchlist page, fetched as':46} {'calls':>5} {'bytes':>7} {'p50 ms':>7} "
           f"{'p95 ms':>7}")  # fmt: skip
     for p in result["patterns"]:
