@@ -9,7 +9,6 @@ alike; each round also counts the CPU seconds the serving processes spent (from 
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from bench import webui
 from bench.cost import Spread, with_cpu
 from bench.load import SECONDS, Run, paced, wrk
+from bench.verdict import print_checks, write_figures
 from servicekit.env import env_int
 from tests.support.servers import REPO, gunicorn_service
 
@@ -158,24 +158,17 @@ def report(results: list[Result]) -> bool:
         ),
         ("no errors", all(r.max_rate.errors + r.half_rate.errors == 0 for r in results)),
     ]
-    print()
-    for text, ok in checks:
-        print(f"  {'ok  ' if ok else 'MISS'} {text}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "rounds": ROUNDS,
-                "results": [asdict(r) for r in results],
-                "cpu_ratio_quotes_to_django": cpu_ratio,
-                "rate_ratio_quotes_to_bare": rate_ratio,
-            },
-            indent=2,
-        )
-        + "\n"
+    passed = print_checks(checks)
+    write_figures(
+        OUT,
+        {
+            "rounds": ROUNDS,
+            "results": [asdict(r) for r in results],
+            "cpu_ratio_quotes_to_django": cpu_ratio,
+            "rate_ratio_quotes_to_bare": rate_ratio,
+        },
     )
-    print(f"\nwritten: {OUT.relative_to(REPO)}")
-    return all(ok for _, ok in checks)
+    return passed
 
 
 def main() -> int:

@@ -11,7 +11,6 @@ Everything runs RUNS times in a row, and the runs are compared: they should agre
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 import requests
 
 from bench.request_mix import MARK
+from bench.verdict import print_checks, write_figures
 from servicekit.env import env_int
 from tests.support.servers import REPO, gunicorn_service, service_env
 
@@ -198,20 +198,11 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="stockwatch-instructions-") as tmp:
         counts = measure(Path(tmp))
-    checks = report(counts)
-    print()
-    for text, ok in checks:
-        print(f"  {'ok  ' if ok else 'MISS'} {text}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {"warmup": WARMUP, "requests": REQUESTS, "counts": [asdict(c) for c in counts]},
-            indent=2,
-        )
-        + "\n"
+    passed = print_checks(report(counts))
+    write_figures(
+        OUT, {"warmup": WARMUP, "requests": REQUESTS, "counts": [asdict(c) for c in counts]}
     )
-    print(f"\nwritten: {OUT.relative_to(REPO)}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import requests
 
 from bench.cost import Spread, cpu_seconds, with_cpu
 from bench.load import SECONDS, Run, open_loop, paced, percentile, wrk
+from bench.verdict import print_checks, write_figures
 from servicekit.env import env_int
 from tests.support.cluster_env import deployment_env
 from tests.support.delay_proxy import DelayProxy, delay_proxy
@@ -367,7 +368,6 @@ def report(result: dict) -> list[tuple[str, bool]]:
 
 
 def write(result: dict) -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
     serialisable = {
         "cost": asdict(result["cost"]),
         "patterns": [asdict(p) for p in result["patterns"]],
@@ -376,20 +376,16 @@ def write(result: dict) -> None:
         "delayed_counters": result["delayed_counters"],
         "steps": [asdict(s) for s in result["steps"]],
     }
-    OUT.write_text(json.dumps(serialisable, indent=2) + "\n")
-    print(f"\nwritten: {OUT.relative_to(REPO)}")
+    write_figures(OUT, serialisable)
 
 
 def run_and_report() -> bool:
     """Measure, print, write artifacts/webui/bench.json; True when every check passed."""
     with tempfile.TemporaryDirectory(prefix="stockwatch-bench-webui-") as tmp:
         result = measure(Path(tmp))
-    checks = report(result)
-    print()
-    for text, ok in checks:
-        print(f"  {'ok  ' if ok else 'MISS'} {text}")
+    passed = print_checks(report(result))
     write(result)
-    return all(ok for _, ok in checks)
+    return passed
 
 
 if __name__ == "__main__":
