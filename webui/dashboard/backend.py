@@ -335,7 +335,7 @@ class BackendClient:
         # Socket timeouts clipped to the budget, so a late call frees its slot soon after.
         connect, connect_clipped = deadline.clip(self.connect_timeout)
         read, read_clipped = deadline.clip(read_timeout)
-        answered = False  # an answer the balancer counts as the pod's own: 2xx, 4xx
+        failed = False  # refused, timed out, 5xx or a bad body: what the balancer penalises
         started = time.perf_counter()
         try:
             try:
@@ -357,26 +357,25 @@ class BackendClient:
                     response.status_code in RETRY_STATUSES,
                     f"HTTP {response.status_code}",
                 )
-            answered = True
             if response.status_code >= 400:
                 self._record("up", started)
                 raise self._rejection(response)
             try:
                 value = payloads.decoded(request.parse, response.content)
             except ValueError as error:  # undecodable JSON, or a PayloadError from `parse`
-                answered = False
                 self._record("erroring", started)
                 raise _AttemptFailed("bad_payload", False, str(error)) from error
             self._record("up", started)
             return value
         except _AttemptFailed as failure:
+            failed = True
             UPSTREAM_ERRORS.labels(reason=failure.reason).inc()
             raise
         finally:
             seconds = time.perf_counter() - started
             UPSTREAM_REQUEST_SECONDS.labels(endpoint=request.endpoint).observe(seconds)
             if pod is not None:
-                self._balancer.answered(pod, seconds, failed=not answered)
+                self._balancer.answered(pod, seconds, failed=failed)
 
     @staticmethod
     def _rejection(response: requests.Response) -> BackendRejected:

@@ -65,12 +65,15 @@ class _Pod:
     stamp: float = 0.0
     in_flight: int = 0
 
+    def _kept(self, now: float) -> float:
+        """How much of the expected time still stands after the time since the last answer."""
+        return math.exp(-(now - self.stamp) / DECAY_SECONDS)
+
     def cost(self, now: float) -> float:
-        expected = self.expected * math.exp(-(now - self.stamp) / DECAY_SECONDS)
-        return expected * (self.in_flight + 1)
+        return self.expected * self._kept(now) * (self.in_flight + 1)
 
     def answered(self, seconds: float, now: float) -> None:
-        kept = math.exp(-(now - self.stamp) / DECAY_SECONDS)
+        kept = self._kept(now)
         current = self.expected * kept
         # Peak first: slower than expected is believed at once, faster only in part.
         self.expected = seconds if seconds >= current else current + seconds * (1 - kept)
